@@ -1,0 +1,255 @@
+"""Load and check the configuration directory, reporting every problem with file and field.
+
+Layout::
+
+    <config_dir>/portals.yaml         portal clients
+    <config_dir>/tenants/<id>.yaml    one file per tenant
+
+String values may use ``${NAME}`` or ``${NAME:-default}`` to take a value from the
+environment (paths of mounted volumes, for instance); secrets use ``SecretRef``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import SecretStr, ValidationError
+
+from hub.config.portals import PortalClient, PortalsFile
+from hub.config.tenants import Tenant
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with the configuration."""
+
+    file: str
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field or '(file)'}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    """Validated tenants and portal clients, with their secrets resolved."""
+
+    tenants: dict[str, Tenant]
+    portals: dict[str, PortalClient]
+    portal_secrets: dict[str, SecretStr] = field(default_factory=dict)
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        """Tenant by id (KeyError when unknown)."""
+        return self.tenants[tenant_id]
+
+
+def _expand(value: Any) -> Any:
+    if isinstance(value, str):
+        return _VAR.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+    if isinstance(value, dict):
+        return {k: _expand(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v) for v in value]
+    return value
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping key (by id of the mapping)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.lines: dict[int, dict[Any, int]] = {}
+
+
+@dataclass(frozen=True)
+class _Doc:
+    data: Any
+    lines: dict[int, dict[Any, int]]
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    lines: dict[Any, int] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        lines[key] = key_node.start_mark.line + 1
+    loader.lines[id(mapping)] = lines
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line_of(doc: _Doc, loc: tuple[int | str, ...]) -> int | None:
+    line = None
+    node = doc.data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            line = doc.lines.get(id(node), {}).get(part, line)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _read_yaml(path: Path, problems: list[ConfigProblem]) -> _Doc | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        problems.append(ConfigProblem(str(path), "", f"cannot read: {exc.strerror}"))
+        return None
+    loader = _LineLoader(text)
+    try:
+        return _Doc(loader.get_single_data(), loader.lines)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problems.append(ConfigProblem(str(path), "", f"invalid YAML: {exc}", line))
+        return None
+    finally:
+        loader.dispose()
+
+
+def _validation_problems(path: Path, doc: _Doc, exc: ValidationError) -> Iterator[ConfigProblem]:
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function")))
+        # drop the discriminator tag pydantic inserts for tagged unions
+        loc = tuple(p for p in loc if p not in ("directory", "http") or p == loc[-1])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (not allowed here)"
+        elif err["type"] == "missing":
+            msg = "required field missing"
+        yield ConfigProblem(str(path), ".".join(str(p) for p in loc), msg, _line_of(doc, loc))
+
+
+def _load_tenants(config_dir: Path, problems: list[ConfigProblem]) -> dict[str, Tenant]:
+    tenant_dir = config_dir / "tenants"
+    files = sorted([*tenant_dir.glob("*.yaml"), *tenant_dir.glob("*.yml")])
+    if not files:
+        problems.append(ConfigProblem(str(tenant_dir), "", "no tenant files (*.yaml) found"))
+    tenants: dict[str, Tenant] = {}
+    for path in files:
+        doc = _read_yaml(path, problems)
+        if doc is None:
+            continue
+        if not isinstance(doc.data, dict):
+            problems.append(ConfigProblem(str(path), "", "must be a mapping of tenant fields"))
+            continue
+        try:
+            tenant = Tenant.model_validate(_expand(doc.data))
+        except ValidationError as exc:
+            problems.extend(_validation_problems(path, doc, exc))
+            continue
+        if tenant.id != path.stem:
+            problems.append(
+                ConfigProblem(
+                    str(path), "id", f"id {tenant.id!r} must match the file name", _line_of(doc, ("id",))
+                )
+            )
+        if tenant.id in tenants:
+            problems.append(ConfigProblem(str(path), "id", f"duplicate tenant id {tenant.id!r}"))
+        for field_path, ref in tenant.secret_refs():
+            if ref.resolve() is None:
+                problems.append(
+                    ConfigProblem(str(path), field_path, f"secret missing: set {ref.describe()}")
+                )
+        tenants[tenant.id] = tenant
+    _check_areas(tenants, config_dir, problems)
+    return tenants
+
+
+def _check_areas(tenants: dict[str, Tenant], config_dir: Path, problems: list[ConfigProblem]) -> None:
+    seen: dict[str, str] = {}
+    for t in tenants.values():
+        for key in filter(None, (t.ags, t.ars)):
+            if key in seen:
+                problems.append(
+                    ConfigProblem(
+                        str(config_dir / "tenants" / f"{t.id}.yaml"),
+                        "ags" if key == t.ags else "ars",
+                        f"area key {key} is also claimed by tenant {seen[key]!r}",
+                    )
+                )
+            seen[key] = t.id
+
+
+def _load_portals(
+    config_dir: Path, tenants: dict[str, Tenant], problems: list[ConfigProblem]
+) -> tuple[dict[str, PortalClient], dict[str, SecretStr]]:
+    path = config_dir / "portals.yaml"
+    doc = _read_yaml(path, problems)
+    if doc is None:
+        return {}, {}
+    try:
+        parsed = PortalsFile.model_validate(_expand(doc.data))
+    except ValidationError as exc:
+        problems.extend(_validation_problems(path, doc, exc))
+        return {}, {}
+    secrets: dict[str, SecretStr] = {}
+    for name, client in parsed.portals.items():
+        for i, tenant_id in enumerate(client.tenants):
+            if tenants and tenant_id not in tenants:
+                loc = ("portals", name, "tenants", i)
+                problems.append(
+                    ConfigProblem(
+                        str(path), ".".join(map(str, loc)), f"unknown tenant {tenant_id!r}",
+                        _line_of(doc, loc),
+                    )
+                )
+        secret = client.secret.resolve()
+        if secret is None:
+            problems.append(
+                ConfigProblem(
+                    str(path), f"portals.{name}.secret",
+                    f"secret missing: set {client.secret.describe()}",
+                    _line_of(doc, ("portals", name, "secret")),
+                )
+            )
+        else:
+            secrets[name] = secret
+    return parsed.portals, secrets
+
+
+def load_config(config_dir: Path, *, require_secrets: bool = True) -> HubConfig:
+    """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem.
+
+    With ``require_secrets=False`` missing secrets are not problems (for tools
+    that only read routes).
+    """
+    problems: list[ConfigProblem] = []
+    if not config_dir.is_dir():
+        raise ConfigError([ConfigProblem(str(config_dir), "", "configuration directory not found")])
+    tenants = _load_tenants(config_dir, problems)
+    portals, secrets = _load_portals(config_dir, tenants, problems)
+    if not require_secrets:
+        problems = [p for p in problems if not p.message.startswith("secret missing")]
+    if problems:
+        raise ConfigError(problems)
+    return HubConfig(tenants=tenants, portals=portals, portal_secrets=secrets)

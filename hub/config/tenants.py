@@ -1,0 +1,116 @@
+"""Tenants (IKZ partners): identifiers, connector instances, routes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hub.config.secrets import SecretRef
+
+TENANT_ID = r"^[a-z][a-z0-9-]{1,40}$"
+CONNECTOR_ID = r"^[a-z][a-z0-9_-]{0,40}$"
+LEIKA = re.compile(r"^\d{14}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DirectoryTransport(_Strict):
+    """Drop files into a directory (a DMS or mailbox import folder)."""
+
+    type: Literal["directory"]
+    path: Path
+
+
+class HttpAuth(_Strict):
+    secret_ref: SecretRef
+
+
+class HttpTransport(_Strict):
+    """POST to an HTTP endpoint of a back office."""
+
+    type: Literal["http"]
+    url: str = Field(pattern=r"^https?://")
+    auth: HttpAuth | None = None
+    timeout_seconds: float = 10.0
+
+
+Transport = Annotated[DirectoryTransport | HttpTransport, Field(discriminator="type")]
+
+
+class ConnectorConfig(_Strict):
+    """One connector instance of a tenant: a kind (the product) plus where it delivers."""
+
+    kind: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$")
+    transport: Transport
+    options: dict[str, object] = Field(default_factory=dict)
+
+    @property
+    def is_manual(self) -> bool:
+        """Manual connectors (clerk mailbox, print) are media breaks by definition."""
+        return self.kind.startswith("manual.")
+
+
+class Route(_Strict):
+    """One routing rule: a service (14-digit key or ``*``) to one or more connector ids."""
+
+    name: str | None = None
+    service: str
+    to: list[Annotated[str, Field(pattern=CONNECTOR_ID)]] = Field(min_length=1)
+
+    @field_validator("service")
+    @classmethod
+    def _service_key(cls, v: str) -> str:
+        if v != "*" and not LEIKA.match(v):
+            raise ValueError("must be a 14-digit Leistungsschluessel or '*'")
+        return v
+
+    @property
+    def label(self) -> str:
+        """The rule's name, or one derived from its service."""
+        return self.name or f"service:{self.service}"
+
+
+class Tenant(_Strict):
+    """One partner of the cooperation."""
+
+    id: str = Field(pattern=TENANT_ID)
+    name: str
+    ags: str | None = Field(None, pattern=r"^\d{8}$")
+    ars: str | None = Field(None, pattern=r"^\d{12}$")
+    leitweg_ids: list[Annotated[str, Field(pattern=r"^\d{2,12}$")]] = Field(default_factory=list)
+    connectors: dict[Annotated[str, Field(pattern=CONNECTOR_ID)], ConnectorConfig]
+    routes: list[Route] = Field(default_factory=list)
+    fallback: str | None = Field(None, description="connector for cases no route matches")
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Tenant:
+        known = set(self.connectors)
+        for i, route in enumerate(self.routes):
+            for target in route.to:
+                if target not in known:
+                    raise ValueError(f"routes[{i}].to names undefined connector {target!r}")
+        if self.fallback is not None and self.fallback not in known:
+            raise ValueError(f"fallback names undefined connector {self.fallback!r}")
+        if self.ars and self.ags and not self.ars.startswith(self.ags[:5]):
+            raise ValueError(f"ars {self.ars} does not lie in the Kreis of ags {self.ags}")
+        return self
+
+    @property
+    def has_area(self) -> bool:
+        """Municipalities and Kreise have an area key; the MRN does not."""
+        return bool(self.ags or self.ars)
+
+    def secret_refs(self) -> list[tuple[str, SecretRef]]:
+        """(field path, reference) of every secret this tenant needs."""
+        refs: list[tuple[str, SecretRef]] = []
+        for cid, conn in self.connectors.items():
+            if isinstance(conn.transport, HttpTransport) and conn.transport.auth:
+                refs.append(
+                    (f"connectors.{cid}.transport.auth.secret_ref", conn.transport.auth.secret_ref)
+                )
+        return refs

@@ -1,0 +1,1 @@
+"""Events on the wire: models, topics and the Avro codec."""

@@ -1,0 +1,77 @@
+"""The schema catalog shipped in ``schemas/avro/``: parsed schemas, fingerprints, lookups."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastavro import parse_schema
+from fastavro.schema import fingerprint, load_schema, to_parsing_canonical_form
+
+from hub.events.models import EVENT_TYPES, Event
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "avro"
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One top-level event schema."""
+
+    name: str
+    model: type[Event]
+    schema: dict[str, Any]  # fully expanded (named references inlined)
+    parsed: Any  # fastavro's parsed form, for reading and writing
+    fingerprint: bytes  # CRC-64-AVRO of the parsing canonical form, 8 bytes
+
+    @property
+    def schema_json(self) -> str:
+        """The expanded schema as JSON text (what a registry stores)."""
+        return json.dumps(self.schema, separators=(",", ":"))
+
+
+class SchemaCatalog:
+    """All event schemas of one directory, by model, by full name and by fingerprint."""
+
+    def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
+        self.schema_dir = schema_dir
+        by_name: dict[str, CatalogEntry] = {}
+        for model in EVENT_TYPES:
+            path = schema_dir / f"{model.avro_name}.avsc"
+            if not path.is_file():
+                raise FileNotFoundError(f"schema for {model.__name__} missing: {path}")
+            expanded = load_schema(str(path), _write_hint=False)
+            canonical = to_parsing_canonical_form(expanded)
+            by_name[model.avro_name] = CatalogEntry(
+                name=model.avro_name,
+                model=model,
+                schema=expanded,
+                parsed=parse_schema(expanded, _write_hint=False),
+                fingerprint=bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO")),
+            )
+        self._by_name = by_name
+        self._by_fingerprint = {e.fingerprint: e for e in by_name.values()}
+
+    def for_model(self, model: type[Event]) -> CatalogEntry:
+        """Entry of an event model."""
+        return self._by_name[model.avro_name]
+
+    def by_fingerprint(self, fp: bytes) -> CatalogEntry | None:
+        """Entry whose writer schema has this fingerprint, or None."""
+        return self._by_fingerprint.get(fp)
+
+    def by_name(self, name: str) -> CatalogEntry | None:
+        """Entry of a record full name, or None."""
+        return self._by_name.get(name)
+
+    def entries(self) -> list[CatalogEntry]:
+        """Every top-level event schema."""
+        return list(self._by_name.values())
+
+
+@cache
+def default_catalog() -> SchemaCatalog:
+    """The catalog shipped with the project, parsed once."""
+    return SchemaCatalog()

@@ -1,0 +1,68 @@
+"""Every topic of the hub, its key and its value type, declared in one place.
+
+Keys are always the case id (application or invoice id) as UTF-8, so all events
+of one case stay in order on one partition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.events.models import (
+    ApplicationSubmitted,
+    CaseRouted,
+    CaseStatusChanged,
+    DeliveryOutcome,
+    DeliveryRequested,
+    Event,
+    Quarantined,
+)
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Topic names under one prefix (``HUB_TOPIC_PREFIX``, default ``hub``)."""
+
+    prefix: str = "hub"
+
+    @property
+    def submitted(self) -> str:
+        """ApplicationSubmitted, written by intake."""
+        return f"{self.prefix}.applications.submitted"
+
+    @property
+    def routed(self) -> str:
+        """CaseRouted, written by the router."""
+        return f"{self.prefix}.cases.routed"
+
+    @property
+    def outcomes(self) -> str:
+        """DeliveryOutcome, written by connectors."""
+        return f"{self.prefix}.deliveries.outcomes"
+
+    @property
+    def status(self) -> str:
+        """CaseStatusChanged, written by the tracker."""
+        return f"{self.prefix}.applications.status"
+
+    @property
+    def quarantine(self) -> str:
+        """Quarantined, written by any stage."""
+        return f"{self.prefix}.quarantine"
+
+    def delivery(self, tenant: str, connector: str) -> str:
+        """DeliveryRequested for one connector instance of one tenant."""
+        return f"{self.prefix}.deliveries.{tenant}.{connector}"
+
+    def value_types(self) -> dict[str, type[Event]]:
+        """Fixed topics and the one event type each carries."""
+        return {
+            self.submitted: ApplicationSubmitted,
+            self.routed: CaseRouted,
+            self.outcomes: DeliveryOutcome,
+            self.status: CaseStatusChanged,
+            self.quarantine: Quarantined,
+        }
+
+
+DELIVERY_VALUE_TYPE: type[Event] = DeliveryRequested

@@ -1,0 +1,1 @@
+"""Intake: the HTTP API portals submit to."""

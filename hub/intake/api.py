@@ -1,0 +1,323 @@
+"""Intake HTTP API: ``POST /v1/applications`` and ``GET /v1/applications/{id}``.
+
+Accepting a submission, in order: media type, size, signature, JSON, schema,
+portal, responsible tenant and the portal's right to serve it, attachment
+hashes, repeat check; then blobs are stored, the event is produced and
+acknowledged, the receipt is written, and only then ``202`` is answered. Any
+failure before the acknowledgement removes the blobs this request created.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import structlog
+from aiohttp import web
+from prometheus_client import generate_latest
+from pydantic import ValidationError
+
+from hub.config import HubConfig
+from hub.events.codec import EventCodec
+from hub.events.models import ApplicationSubmitted, Envelope
+from hub.events.topics import Topics
+from hub.ids import application_id, is_uuid
+from hub.intake import signing
+from hub.intake.blobstore import BlobStore
+from hub.intake.problems import Problem
+from hub.intake.producer import EventProducer, ProduceError
+from hub.intake.receipts import Receipt, ReceiptStore
+from hub.intake.submission import (
+    Submission,
+    content_fingerprint,
+    decode_attachments,
+    to_application,
+)
+from hub.metrics import HubMetrics
+from hub.routing.rules import ResponsibilityError, responsible_tenant
+
+log = structlog.get_logger("hub.intake")
+
+JSON_TYPES = ("application/json",)
+
+
+@dataclass
+class IntakeDeps:
+    """Everything the API talks to, injected so tests can swap any part."""
+
+    config: HubConfig
+    topics: Topics
+    codec: EventCodec
+    producer: EventProducer
+    blobs: BlobStore
+    receipts: ReceiptStore
+    metrics: HubMetrics
+    tracker_url: str
+    max_body_bytes: int
+    signature_tolerance_seconds: int
+    http: httpx.AsyncClient | None = None
+
+
+APP_KEY = web.AppKey("intake", IntakeDeps)
+
+
+def _pointer(loc: tuple[int | str, ...]) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in loc)
+
+
+def _validation_problem(exc: ValidationError) -> Problem:
+    errors = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = tuple(p for p in err["loc"] if p not in ("person", "organisation"))
+        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        errors.append({"pointer": _pointer(loc), "detail": msg})
+    return Problem(422, "validation_failed", "The submission is not valid", errors=errors)
+
+
+async def _read_body(request: web.Request, deps: IntakeDeps) -> bytes:
+    if request.content_type not in JSON_TYPES:
+        raise Problem(
+            415, "unsupported_media_type", "Unsupported media type",
+            f"send application/json, not {request.content_type or 'nothing'}",
+        )  # fmt: skip
+    too_large = Problem(
+        413, "body_too_large", "Request body too large", f"limit is {deps.max_body_bytes} bytes"
+    )
+    if request.content_length is not None and request.content_length > deps.max_body_bytes:
+        raise too_large
+    body = await request.content.read(deps.max_body_bytes + 1)
+    if len(body) > deps.max_body_bytes:
+        raise too_large
+    return body
+
+
+def _authenticate(request: web.Request, body: bytes, deps: IntakeDeps) -> str:
+    try:
+        return signing.verify(
+            request.headers, body, deps.config.portal_secrets,
+            now=time.time(), tolerance_seconds=deps.signature_tolerance_seconds,
+        )  # fmt: skip
+    except signing.SignatureError as exc:
+        raise Problem(401, "unauthenticated", "Authentication failed", exc.reason) from None
+
+
+def _parse(body: bytes) -> tuple[dict[str, Any], Submission]:
+    try:
+        raw = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Problem(400, "malformed_json", "Body is not JSON", str(exc)) from None
+    if not isinstance(raw, dict):
+        raise Problem(422, "validation_failed", "The submission must be a JSON object")
+    try:
+        return raw, Submission.model_validate(raw)
+    except ValidationError as exc:
+        raise _validation_problem(exc) from None
+
+
+class Intake:
+    """Request handlers bound to their dependencies."""
+
+    def __init__(self, deps: IntakeDeps) -> None:
+        self.deps = deps
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def submit(self, request: web.Request) -> web.Response:
+        """``POST /v1/applications``."""
+        deps = self.deps
+        body = await _read_body(request, deps)
+        portal = _authenticate(request, body, deps)
+        raw, submission = _parse(body)
+        if submission.portal != portal:
+            raise Problem(
+                403, "portal_mismatch", "Submission names another portal",
+                f"signed by {portal!r}, but the body says portal {submission.portal!r}",
+            )  # fmt: skip
+        service = submission.service.leikaId
+        try:
+            tenant = responsible_tenant(
+                to_authority(submission), service, deps.config.tenants
+            )
+        except ResponsibilityError as exc:
+            raise Problem(
+                422, exc.reason, "No partner is responsible for this authority", exc.detail,
+                errors=[{"pointer": "/authority", "detail": exc.detail}],
+            ) from None  # fmt: skip
+        if tenant.id not in deps.config.portals[portal].tenants:
+            raise Problem(
+                403, "tenant_not_allowed", "Portal may not submit for this partner",
+                f"portal {portal!r} is not configured for tenant {tenant.id!r}",
+            )  # fmt: skip
+        blobs, att_problems = decode_attachments(submission)
+        if att_problems:
+            raise Problem(
+                422, "attachment_mismatch", "Attachment content does not match its announcement",
+                errors=[{"pointer": p.pointer, "detail": p.detail} for p in att_problems],
+            )  # fmt: skip
+        case_id = application_id(portal, submission.submissionId)
+        structlog.contextvars.bind_contextvars(case_id=case_id, tenant=tenant.id)
+        try:
+            async with self._locks[case_id]:
+                return await self._accept(case_id, tenant.id, service, raw, submission, blobs)
+        finally:
+            self._locks.pop(case_id, None)
+            structlog.contextvars.unbind_contextvars("case_id", "tenant")
+
+    async def _accept(
+        self, case_id: str, tenant: str, service: str, raw: dict[str, Any],
+        submission: Submission, blobs: list[bytes],
+    ) -> web.Response:  # fmt: skip
+        deps = self.deps
+        fingerprint = content_fingerprint(raw)
+        existing = deps.receipts.get(case_id)
+        if existing is not None:
+            if existing.content_sha256 != fingerprint:
+                raise Problem(
+                    409, "conflicting_duplicate", "Submission id already used for other content",
+                    f"submissionId {submission.submissionId!r} was accepted before with different content",
+                )  # fmt: skip
+            log.info("intake.repeat", service=service)
+            return web.json_response(existing.public(), status=200)
+
+        created: list[str] = []
+        uris: list[str] = []
+        try:
+            for att, data in zip(submission.attachments, blobs, strict=True):
+                uri, new = await asyncio.to_thread(deps.blobs.put, att.sha256, data)
+                uris.append(uri)
+                if new:
+                    created.append(uri)
+            event = ApplicationSubmitted(
+                envelope=Envelope(case_id=case_id, tenant=tenant, correlation_id=case_id),
+                application=to_application(submission, uris),
+            )
+            value = deps.codec.encode(event, topic=deps.topics.submitted)
+            await deps.producer.send(deps.topics.submitted, case_id.encode(), value)
+        except (ProduceError, OSError) as exc:
+            for uri in created:
+                deps.blobs.delete(uri)
+            log.warning("intake.unavailable", error=type(exc).__name__, detail=str(exc))
+            raise Problem(
+                503, "broker_unavailable", "The hub cannot take the submission right now",
+                "nothing was stored; retry later", headers={"Retry-After": "30"},
+            ) from None  # fmt: skip
+
+        receipt = Receipt(
+            application_id=case_id, portal=submission.portal, tenant=tenant, service=service,
+            received_at=event.envelope.occurred_at.isoformat(), content_sha256=fingerprint,
+        )  # fmt: skip
+        deps.receipts.put(receipt)
+        deps.metrics.applications_received.labels(tenant, service).inc()
+        log.info("intake.accepted", service=service, attachments=len(uris))
+        return web.json_response(
+            receipt.public(), status=202, headers={"Location": receipt.public()["statusUrl"]}
+        )
+
+    async def journey(self, request: web.Request) -> web.Response:
+        """``GET /v1/applications/{id}``: the case's status journey, without personal data."""
+        case_id = request.match_info["id"]
+        receipt = self.deps.receipts.get(case_id) if is_uuid(case_id) else None
+        if receipt is None:
+            raise Problem(404, "not_found", "No such application", f"unknown id {case_id!r}")
+        doc: dict[str, Any] = {
+            "applicationId": case_id, "tenant": receipt.tenant, "service": receipt.service,
+            "receivedAt": receipt.received_at, "status": "received", "history": [], "deliveries": [],
+        }  # fmt: skip
+        tracked = await self._tracker_view(case_id)
+        if tracked is None:
+            doc["tracking"] = "unavailable"
+        elif tracked:
+            doc.update(tracked)
+        return web.json_response(doc)
+
+    async def _tracker_view(self, case_id: str) -> dict[str, Any] | None:
+        """The tracker's journey; {} when it has not seen the case yet, None when unreachable."""
+        client = self.deps.http
+        assert client is not None
+        try:
+            resp = await client.get(f"{self.deps.tracker_url}/v1/cases/{case_id}")
+        except httpx.HTTPError:
+            return None
+        if resp.status_code == 404:
+            return {}
+        if resp.status_code != 200:
+            return None
+        data: dict[str, Any] = resp.json()
+        return data
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        """Process is up and serving."""
+        return web.json_response({"status": "ok"})
+
+    async def readyz(self, _request: web.Request) -> web.Response:
+        """Ready when the broker answers a metadata request."""
+        ok = await asyncio.to_thread(self.deps.producer.broker_reachable)
+        return web.json_response({"broker": ok}, status=200 if ok else 503)
+
+    async def metrics(self, _request: web.Request) -> web.Response:
+        """Prometheus exposition of the hub's metrics."""
+        return web.Response(
+            body=generate_latest(self.deps.metrics.registry),
+            headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+        )
+
+
+def to_authority(submission: Submission) -> Any:
+    """The submission's authority as the routing model."""
+    from hub.events.models import Authority
+
+    a = submission.authority
+    return Authority(name=a.name, ags=a.ags, ars=a.ars)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Turn every error into problem+json; count refusals by kind."""
+    deps: IntakeDeps = request.app[APP_KEY]
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except Problem as problem:
+        deps.metrics.intake_rejected.labels(problem.kind).inc()
+        log.info("intake.refused", status=problem.status, problem=problem.kind, path=request.path)
+        return problem.response(instance=request.path)
+    except web.HTTPException as exc:
+        kind = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
+            exc.status, "http_error"
+        )
+        return Problem(exc.status, kind, exc.reason).response(instance=request.path)
+
+
+def create_intake_app(deps: IntakeDeps) -> web.Application:
+    """The aiohttp application of the intake role."""
+    app = web.Application(
+        middlewares=[problem_middleware], client_max_size=deps.max_body_bytes + 1024
+    )
+    app[APP_KEY] = deps
+    intake = Intake(deps)
+    app.router.add_post("/v1/applications", intake.submit)
+    app.router.add_get("/v1/applications/{id}", intake.journey)
+    app.router.add_get("/healthz", intake.healthz)
+    app.router.add_get("/readyz", intake.readyz)
+    app.router.add_get("/metrics", intake.metrics)
+
+    async def http_client(_app: web.Application) -> Any:
+        own = deps.http is None
+        if own:
+            deps.http = httpx.AsyncClient(timeout=5.0)
+        yield
+        if own and deps.http is not None:
+            await deps.http.aclose()
+
+    app.cleanup_ctx.append(http_client)
+    return app
+
+
+def now_utc() -> datetime:
+    """Current time (UTC)."""
+    return datetime.now(UTC)

@@ -1,0 +1,104 @@
+"""structlog configuration with a redaction processor.
+
+Personal data (names, addresses, birth dates, e-mail, IBAN, form contents) must
+never reach a log line. Two layers make sure of it:
+
+1. keys that carry personal data are masked whatever their value;
+2. string values are scanned for e-mail addresses and IBANs.
+
+Context (tenant, connector, case id, correlation id) is bound through
+``structlog.contextvars``, never formatted into messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+REDACTED = "[redacted]"
+
+PERSONAL_KEYS = frozenset(
+    {
+        "applicant", "name", "given_name", "givenname", "family_name", "familyname",
+        "birth_date", "birthdate", "address", "street", "postal_code", "postalcode",
+        "city", "email", "e_mail", "phone", "iban", "bic", "form_data", "formdata",
+        "form_data_json", "reply_channel", "replychannel", "body", "content",
+        "contentbase64", "content_base64", "kontoinhaber", "register_number",
+    }
+)  # fmt: skip
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _IBAN.sub(REDACTED, _EMAIL.sub(REDACTED, value))
+    if isinstance(value, dict):
+        return {k: REDACTED if _is_personal(k) else _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _is_personal(key: object) -> bool:
+    return isinstance(key, str) and key.lower().replace("-", "_") in PERSONAL_KEYS
+
+
+def redact_personal_data(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: mask personal keys, scrub e-mails and IBANs from values."""
+    for key in list(event_dict):
+        if _is_personal(key):
+            event_dict[key] = REDACTED
+        else:
+            event_dict[key] = _scrub(event_dict[key])
+    return event_dict
+
+
+SHARED_PROCESSORS: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.processors.format_exc_info,
+    redact_personal_data,
+]
+
+
+def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+    """Configure structlog and route stdlib logging (faust, aiokafka) through it."""
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*SHARED_PROCESSORS, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=SHARED_PROCESSORS,
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # the libraries are chatty at INFO; their warnings still come through
+    for noisy in ("faust", "mode", "aiokafka", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def get_logger(name: str) -> Any:
+    """A structlog logger named after its module."""
+    return structlog.get_logger(name)

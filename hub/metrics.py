@@ -1,0 +1,81 @@
+"""Every hub metric, declared once on an injectable registry.
+
+Names follow Prometheus conventions: ``hub_`` prefix, base units, ``_total``
+counters. Labels are bounded: tenant, service (Leistungsschluessel), connector,
+kind, outcome, reason, stage; never a case id.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400)
+
+
+class HubMetrics:
+    """The hub's metrics on one registry (a fresh ``CollectorRegistry`` in tests)."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        self.registry = registry
+        self.applications_received = Counter(
+            "hub_applications_received_total",
+            "Submissions accepted by intake (repeats not counted)",
+            ["tenant", "service"],
+            registry=registry,
+        )
+        self.intake_rejected = Counter(
+            "hub_intake_rejected_total",
+            "Requests intake refused, by problem type",
+            ["reason"],
+            registry=registry,
+        )
+        self.cases_routed = Counter(
+            "hub_cases_routed_total",
+            "Cases the router sent to at least one connector",
+            ["tenant", "service"],
+            registry=registry,
+        )
+        self.deliveries = Counter(
+            "hub_deliveries_total",
+            "Ended delivery attempts by outcome",
+            ["tenant", "connector", "kind", "outcome"],
+            registry=registry,
+        )
+        self.delivery_retries = Counter(
+            "hub_delivery_retries_total",
+            "Transient delivery failures that were retried",
+            ["tenant", "connector", "kind"],
+            registry=registry,
+        )
+        self.delivery_seconds = Histogram(
+            "hub_delivery_seconds",
+            "Time to render and hand over one delivery",
+            ["tenant", "connector", "kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.quarantined = Counter(
+            "hub_quarantined_total",
+            "Messages put into quarantine, by stage and reason",
+            ["stage", "reason"],
+            registry=registry,
+        )
+        self.cases_completed = Counter(
+            "hub_cases_completed_total",
+            "Cases that reached a final status; media_break says whether it was end-to-end digital",
+            ["tenant", "service", "media_break", "reason"],
+            registry=registry,
+        )
+        self.completion_seconds = Histogram(
+            "hub_case_completion_seconds",
+            "Time from intake acceptance to the final status of a case",
+            ["tenant", "service"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.last_progress = Gauge(
+            "hub_agent_last_progress_timestamp_seconds",
+            "Unix time an agent last finished a message",
+            ["agent"],
+            registry=registry,
+        )

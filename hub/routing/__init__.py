@@ -1,0 +1,1 @@
+"""Routing: which tenant is responsible, and which connector instances receive a case."""

@@ -1,0 +1,1 @@
+"""Process wiring: topics, the faust app of the stage roles, health, the worker."""

@@ -1,0 +1,338 @@
+"""The faust app of the stage roles: router, connectors, tracker.
+
+Each role is a thin loop around a pure function (``routing.rules.route``,
+``delivery.handover.hand_over``, ``tracking.journey.fold``): decode, call,
+write. Agents run with concurrency 1 so an offset is committed only after its
+message was handled and what it produced was flushed (faust flushes its
+producer before every commit).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import faust
+import structlog
+from prometheus_client import generate_latest
+
+from hub.config import HubConfig
+from hub.config.tenants import Tenant
+from hub.delivery.connector import Connector, build_connector
+from hub.delivery.handover import RetryPolicy, hand_over
+from hub.events.codec import CodecError, EventCodec
+from hub.events.models import (
+    ApplicationSubmitted,
+    CaseRouted,
+    CaseStatusChanged,
+    DeliveryOutcome,
+    DeliveryRequested,
+    DeliveryResult,
+    Envelope,
+    Event,
+    Quarantined,
+)
+from hub.events.topics import Topics
+from hub.intake.blobstore import BlobStore
+from hub.metrics import HubMetrics
+from hub.routing.rules import ResponsibilityError, responsible_tenant, route
+from hub.runtime.health import ProgressMonitor
+from hub.settings import HubSettings
+from hub.tracking.journey import Journey, fold, public_view
+
+log = structlog.get_logger("hub.runtime")
+
+
+class Role(StrEnum):
+    """A stage that can run alone or together with the others."""
+
+    intake = "intake"
+    router = "router"
+    connector = "connector"
+    tracker = "tracker"
+
+
+STAGE_ROLES = (Role.router, Role.connector, Role.tracker)
+
+
+@dataclass
+class Stages:
+    """Collaborators shared by the agents of one process."""
+
+    settings: HubSettings
+    config: HubConfig
+    topics: Topics
+    codec: EventCodec
+    blobs: BlobStore
+    metrics: HubMetrics
+    progress: ProgressMonitor
+
+
+def _raw_topic(app: faust.App, *names: str) -> Any:
+    return app.topic(*names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+
+
+async def _send(app: faust.App, stages: Stages, topic: str, event: Event) -> None:
+    value = stages.codec.encode(event, topic=topic)
+    await _raw_topic(app, topic).send(key=event.envelope.case_id.encode(), value=value)
+
+
+def _quarantine(
+    stage: str, reason: str, detail: str, source_topic: str, key: bytes | None, value: bytes,
+    *, case_id: str = "", tenant: str = "", connector: str | None = None, attempts: int = 1,
+) -> Quarantined:  # fmt: skip
+    return Quarantined(
+        envelope=Envelope(case_id=case_id, tenant=tenant, correlation_id=case_id),
+        stage=stage, reason=reason, detail=detail, connector=connector,
+        source_topic=source_topic, original_key=key, original_value=value, attempts=attempts,
+    )  # fmt: skip
+
+
+async def _progressing(
+    stages: Stages, agent: str, stream: Any
+) -> AsyncIterator[Any]:
+    """Events of ``stream``, with progress recorded for liveness and metrics."""
+    async for event in stream.events():
+        stages.progress.started(agent)
+        try:
+            yield event
+        finally:
+            stages.progress.finished(agent)
+            stages.metrics.last_progress.labels(agent).set(time.time())
+
+
+def _add_router(app: faust.App, stages: Stages) -> None:
+    topics = stages.topics
+
+    async def router(stream: Any) -> None:
+        async for event in _progressing(stages, "router", stream):
+            await route_one(event.key, event.value)
+
+    async def route_one(key: bytes | None, value: bytes) -> None:
+        try:
+            submitted = stages.codec.decode(value, topic=topics.submitted)
+            assert isinstance(submitted, ApplicationSubmitted)
+        except (CodecError, AssertionError) as exc:
+            q = _quarantine("router", "undecodable", str(exc), topics.submitted, key, value,
+                            case_id=(key or b"").decode(errors="replace"))  # fmt: skip
+            await _send(app, stages, topics.quarantine, q)
+            stages.metrics.quarantined.labels("router", q.reason).inc()
+            return
+        env, application = submitted.envelope, submitted.application
+        service = application.service.leika_id
+        with structlog.contextvars.bound_contextvars(case_id=env.case_id, correlation_id=env.correlation_id):
+            try:
+                tenant = _tenant_of(submitted, stages.config.tenants)
+            except ResponsibilityError as exc:
+                await _quarantine_case(exc.reason, exc.detail, submitted, key, value)
+                return
+            decision = route(env.case_id, application, tenant)
+            if not decision.deliveries:
+                detail = f"no route of tenant {tenant.id} matches service {service} and no fallback"
+                await _quarantine_case("no_route", detail, submitted, key, value, tenant=tenant.id)
+                return
+            for planned in decision.deliveries:
+                request = DeliveryRequested(
+                    envelope=env.follow(tenant=tenant.id), delivery_id=planned.delivery_id,
+                    connector=planned.connector, connector_kind=planned.connector_kind,
+                    rule=decision.rule, application=application,
+                )  # fmt: skip
+                await _send(app, stages, topics.delivery(tenant.id, planned.connector), request)
+            routed = CaseRouted(
+                envelope=env.follow(tenant=tenant.id), rule=decision.rule, service=service,
+                deliveries=decision.deliveries, reason=decision.reason,
+            )  # fmt: skip
+            await _send(app, stages, topics.routed, routed)
+            stages.metrics.cases_routed.labels(tenant.id, service).inc()
+            log.info("router.routed", tenant=tenant.id, rule=decision.rule, targets=len(decision.deliveries))
+
+    async def _quarantine_case(
+        reason: str, detail: str, submitted: ApplicationSubmitted, key: bytes | None, value: bytes,
+        tenant: str = "",
+    ) -> None:  # fmt: skip
+        env = submitted.envelope
+        q = _quarantine("router", reason, detail, topics.submitted, key, value,
+                        case_id=env.case_id, tenant=tenant or env.tenant)  # fmt: skip
+        await _send(app, stages, topics.quarantine, q)
+        stages.metrics.quarantined.labels("router", reason).inc()
+        log.warning("router.quarantined", reason=reason, detail=detail)
+
+    app.agent(_raw_topic(app, topics.submitted), name="router")(router)
+
+
+def _tenant_of(submitted: ApplicationSubmitted, tenants: dict[str, Tenant]) -> Tenant:
+    application = submitted.application
+    return responsible_tenant(application.authority, application.service.leika_id, tenants)
+
+
+def _add_connector(app: faust.App, stages: Stages, connector: Connector) -> None:
+    topics = stages.topics
+    tenant, cid, kind = connector.tenant.id, connector.connector_id, connector.kind
+    topic = topics.delivery(tenant, cid)
+    name = f"connector.{tenant}.{cid}"
+    policy = RetryPolicy(attempts=stages.settings.delivery_attempts)
+    m = stages.metrics
+
+    async def agent(stream: Any) -> None:
+        async for event in _progressing(stages, name, stream):
+            try:
+                request = stages.codec.decode(event.value, topic=topic)
+                assert isinstance(request, DeliveryRequested)
+            except (CodecError, AssertionError) as exc:
+                q = _quarantine("connector", "undecodable", str(exc), topic, event.key, event.value,
+                                tenant=tenant, connector=cid)  # fmt: skip
+                await _send(app, stages, topics.quarantine, q)
+                m.quarantined.labels("connector", "undecodable").inc()
+                continue
+            env = request.envelope
+            with structlog.contextvars.bound_contextvars(
+                case_id=env.case_id, correlation_id=env.correlation_id, tenant=tenant, connector=cid
+            ):
+                outcome = await hand_over(
+                    connector, request, stages.blobs, policy,
+                    on_retry=lambda _e: m.delivery_retries.labels(tenant, cid, kind).inc(),
+                )  # fmt: skip
+                await _send(app, stages, topics.outcomes, outcome)
+                m.deliveries.labels(tenant, cid, kind, outcome.outcome.value).inc()
+                m.delivery_seconds.labels(tenant, cid, kind).observe(outcome.duration_seconds)
+                if outcome.outcome is not DeliveryResult.delivered:
+                    q = _quarantine(
+                        "connector", outcome.reason or outcome.outcome.value,
+                        f"delivery {outcome.outcome.value} after {outcome.attempts} attempt(s)",
+                        topic, event.key, event.value, case_id=env.case_id, tenant=tenant,
+                        connector=cid, attempts=outcome.attempts,
+                    )  # fmt: skip
+                    await _send(app, stages, topics.quarantine, q)
+                    m.quarantined.labels("connector", q.reason).inc()
+
+    app.agent(_raw_topic(app, topic), name=name)(agent)
+
+
+def _add_tracker(app: faust.App, stages: Stages) -> Any:
+    topics = stages.topics
+    journeys = app.Table("journeys", default=None, partitions=stages.settings.partitions)
+    sources = (topics.submitted, topics.routed, topics.outcomes, topics.quarantine)
+    m = stages.metrics
+
+    async def tracker(stream: Any) -> None:
+        async for event in _progressing(stages, "tracker", stream):
+            topic = event.message.topic
+            try:
+                ev = stages.codec.decode(event.value, topic=topic)
+            except CodecError as exc:
+                log.warning("tracker.undecodable", topic=topic, error=str(exc))
+                continue
+            case_id = ev.envelope.case_id
+            if not case_id:
+                continue
+            stored = journeys.get(case_id)
+            current = Journey.model_validate(stored) if stored else None
+            journey, previous = fold(current, ev)
+            status = journey.status
+            if status is not None and (current is None or current.status != status):
+                await _send(app, stages, topics.status, CaseStatusChanged(
+                    envelope=Envelope(case_id=case_id, tenant=journey.tenant,
+                                      correlation_id=ev.envelope.correlation_id),
+                    status=status, previous=previous, service=journey.service,
+                    reasons=tuple(journey.reasons()) if status.is_final else (),
+                ))  # fmt: skip
+                log.info("tracker.status", case_id=case_id, status=status.value)
+                if status.is_final:
+                    _count_final(m, journey)
+            if status is not None and status.is_final and not journey.measured and journey.received_at:
+                _observe_latency(m, journey)
+            journeys[case_id] = journey.model_dump(mode="json")
+
+    app.agent(_raw_topic(app, *sources), name="tracker")(tracker)
+
+    @app.page("/v1/cases/{case_id}")
+    @app.table_route(table=journeys, match_info="case_id")
+    async def case_view(web: Any, request: Any, case_id: str) -> Any:
+        stored = journeys.get(case_id)
+        if not stored:
+            return web.json({"title": "unknown case"}, status=404)
+        return web.json(public_view(Journey.model_validate(stored)))
+
+    return journeys
+
+
+def _count_final(m: HubMetrics, journey: Journey) -> None:
+    tenant, service = journey.tenant or "unknown", journey.service or "unknown"
+    reasons = journey.reasons()
+    # one reason label per case keeps the series bounded; the journey keeps all of them
+    reason = reasons[0].split(":", 1)[0] if reasons else "none"
+    m.cases_completed.labels(tenant, service, str(bool(reasons)).lower(), reason).inc()
+
+
+def _observe_latency(m: HubMetrics, journey: Journey) -> None:
+    """Intake acceptance to final status; once per case, whichever event came last."""
+    assert journey.received_at is not None
+    seconds = (journey.history[-1].at - journey.received_at).total_seconds()
+    m.completion_seconds.labels(journey.tenant or "unknown", journey.service or "unknown").observe(
+        max(0.0, seconds)
+    )
+    journey.measured = True
+
+
+def _add_health(app: faust.App, stages: Stages) -> None:
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        stalled = stages.progress.stalled()
+        ok = not stalled and not app.should_stop
+        return web.json({"status": "ok" if ok else "failing", "stalled": stalled}, status=200 if ok else 503)
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        try:
+            assigned = len(app.consumer.assignment())
+        except Exception:  # noqa: BLE001 - consumer not started yet
+            assigned = 0
+        ok = assigned > 0 and not app.rebalancing
+        body = {"assigned_partitions": assigned, "rebalancing": bool(app.rebalancing)}
+        return web.json(body, status=200 if ok else 503)
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        return web.bytes(
+            generate_latest(stages.metrics.registry),
+            content_type="text/plain; version=0.0.4; charset=utf-8",
+        )
+
+
+def build_app(stages: Stages, roles: Iterable[Role], *, app_id: str | None = None) -> faust.App:
+    """A faust app running ``roles`` (any of router, connector, tracker)."""
+    s = stages.settings
+    roles = set(roles)
+    app = faust.App(
+        app_id or s.app_id,
+        broker=f"kafka://{s.kafka_bootstrap}",
+        store="memory://",
+        autodiscover=False,
+        topic_partitions=s.partitions,
+        topic_replication_factor=s.replication_factor,
+        topic_allow_declare=True,
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=True,
+        web_bind=s.web_host,
+        web_host=s.web_host,
+        web_port=s.web_port,
+        web_tables_enabled=False,
+        datadir=str(s.data_dir / "faust"),
+        table_cleanup_interval=60.0,
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+    )
+    if Role.router in roles:
+        _add_router(app, stages)
+    if Role.connector in roles:
+        for tenant in stages.config.tenants.values():
+            for cid in tenant.connectors:
+                _add_connector(app, stages, build_connector(tenant, cid))
+    if Role.tracker in roles:
+        _add_tracker(app, stages)
+    _add_health(app, stages)
+    return app

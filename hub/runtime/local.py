@@ -1,0 +1,164 @@
+"""Run a hub on this machine in a subprocess: for the demo, the end-to-end tests, the bench.
+
+Each :class:`LocalHub` gets its own topic prefix, consumer group, ports and
+directories, so several can share one broker without seeing each other.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+KAFKA_SCRIPT = PROJECT_ROOT / "scripts" / "kafka.sh"
+PORTAL_SECRET_ENV = {
+    "civento-hessen": "HUB_PORTAL_CIVENTO_HESSEN_SECRET",
+    "civento-standesamt": "HUB_PORTAL_CIVENTO_STANDESAMT_SECRET",
+}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def kafka(command: str) -> int:
+    """Run ``scripts/kafka.sh COMMAND`` with this interpreter; return its exit code."""
+    env = {**os.environ, "PYTHON": sys.executable}
+    return subprocess.call(["bash", str(KAFKA_SCRIPT), command], env=env)  # noqa: S603, S607
+
+
+@dataclass
+class LocalHub:
+    """One hub process (``hub run`` or a single role) with isolated names and paths."""
+
+    workdir: Path
+    roles: tuple[str, ...] = ("run",)
+    bootstrap: str = "127.0.0.1:9092"
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    config_dir: Path = PROJECT_ROOT / "config"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    intake_port: int = field(default_factory=free_port)
+    web_port: int = field(default_factory=free_port)
+    portal_secrets: dict[str, str] = field(
+        default_factory=lambda: {p: secrets.token_hex(16) for p in PORTAL_SECRET_ENV}
+    )
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def intake_url(self) -> str:
+        """Base URL of intake."""
+        return f"http://127.0.0.1:{self.intake_port}"
+
+    @property
+    def web_url(self) -> str:
+        """Base URL of the faust roles' web server."""
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def var_dir(self) -> Path:
+        """Where inboxes live (``HUB_VAR_DIR`` in the tenant files)."""
+        return self.workdir / "var"
+
+    @property
+    def blob_dir(self) -> Path:
+        """The blob store."""
+        return self.workdir / "blobs"
+
+    @property
+    def topic_prefix(self) -> str:
+        """Topic prefix of this hub."""
+        return f"t{self.run_id}"
+
+    def env(self) -> dict[str, str]:
+        """Environment of the hub process."""
+        env = {
+            **os.environ,
+            "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
+            "HUB_TOPIC_PREFIX": self.topic_prefix,
+            "HUB_APP_ID": f"hub-{self.run_id}",
+            "HUB_CONFIG_DIR": str(self.config_dir),
+            "HUB_BLOB_DIR": str(self.blob_dir),
+            "HUB_DATA_DIR": str(self.workdir / "data"),
+            "HUB_VAR_DIR": str(self.var_dir),
+            "HUB_INTAKE_PORT": str(self.intake_port),
+            "HUB_WEB_PORT": str(self.web_port),
+            "HUB_TRACKER_URL": self.web_url,
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.update({PORTAL_SECRET_ENV[p]: s for p, s in self.portal_secrets.items()})
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 60.0) -> LocalHub:
+        """Start the process and wait until what it serves is ready."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = (self.workdir / f"hub-{'-'.join(self.roles)}.log").open("ab")
+        self.process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "hub", *self.roles], env=self.env(), stdout=log, stderr=log,
+            cwd=PROJECT_ROOT,
+        )
+        self.wait_ready(timeout)
+        return self
+
+    def _ready_urls(self) -> list[str]:
+        urls = []
+        if self.roles[0] in ("run", "intake"):
+            urls.append(f"{self.intake_url}/readyz")
+        if self.roles[0] != "intake":
+            urls.append(f"{self.web_url}/readyz")
+        return urls
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until every ``/readyz`` answers 200; raise with the log tail otherwise."""
+        deadline = time.monotonic() + timeout
+        pending = self._ready_urls()
+        while pending:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"hub exited with {self.process.returncode}:\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"hub not ready after {timeout}s ({pending}):\n{self.log_tail()}")
+            try:
+                if httpx.get(pending[0], timeout=2).status_code == 200:
+                    pending.pop(0)
+                    continue
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last lines of the process log."""
+        logs = sorted(self.workdir.glob("hub-*.log"))
+        if not logs:
+            return ""
+        return "\n".join(logs[-1].read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM, then SIGKILL if it does not exit in time."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()

@@ -1,0 +1,49 @@
+"""Process settings from the environment (``HUB_`` prefix, ``__`` for nesting).
+
+Tenants and portals are configuration files (see :mod:`hub.config`); these are
+the knobs of one process. Secrets are ``SecretStr`` and masked in dumps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HubSettings(BaseSettings):
+    """Settings of every role; each role reads what it needs."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HUB_", env_nested_delimiter="__", frozen=True, extra="ignore"
+    )
+
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
+    topic_prefix: str = Field("hub", description="prefix of every topic name")
+    partitions: int = Field(4, ge=1, description="partitions of the topics the hub creates")
+    replication_factor: int = Field(1, ge=1, description="replication of the topics it creates")
+    app_id: str = Field("hub", description="faust app id = consumer group prefix")
+    schema_registry_url: str | None = Field(
+        None, description="Confluent-compatible registry; unset = single-object encoding"
+    )
+    config_dir: Path = Field(Path("config"), description="tenants/*.yaml and portals.yaml")
+    blob_dir: Path = Field(Path("var/blobs"), description="content-addressed attachment store")
+    data_dir: Path = Field(Path("var/data"), description="faust data and intake receipts")
+
+    intake_host: str = "127.0.0.1"
+    intake_port: int = 8080
+    web_host: str = Field("127.0.0.1", description="bind address of the faust roles' web server")
+    web_port: int = Field(6066, description="port of the faust roles' web server")
+    tracker_url: str = Field(
+        "http://127.0.0.1:6066", description="where intake asks the tracker for journeys"
+    )
+
+    max_body_bytes: int = Field(25 * 1024 * 1024, description="largest accepted request body")
+    signature_tolerance_seconds: int = Field(300, description="max age of X-Hub-Timestamp")
+    produce_timeout_seconds: float = Field(
+        15.0, description="intake answers 503 when the broker has not acknowledged by then"
+    )
+    delivery_attempts: int = Field(3, ge=1, description="in-process attempts on transient errors")
+    log_level: str = "INFO"
+    log_format: str = Field("json", pattern="^(json|console)$")

@@ -1,0 +1,1 @@
+"""Tracking: each case's journey, its final status, and the media-break KPI."""
