@@ -56,6 +56,7 @@ class LocalHub:
     portal_secrets: dict[str, str] = field(
         default_factory=lambda: {p: secrets.token_hex(16) for p in PORTAL_SECRET_ENV}
     )
+    wait_for: str = "readyz"  # "healthz" for a process that must start without a broker
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -106,20 +107,20 @@ class LocalHub:
     def start(self, timeout: float = 60.0) -> LocalHub:
         """Start the process and wait until what it serves is ready."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        log = (self.workdir / f"hub-{'-'.join(self.roles)}.log").open("ab")
-        self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "hub", *self.roles], env=self.env(), stdout=log, stderr=log,
-            cwd=PROJECT_ROOT,
-        )
+        with (self.workdir / f"hub-{'-'.join(self.roles)}.log").open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "hub", *self.roles], env=self.env(), stdout=log, stderr=log,
+                cwd=PROJECT_ROOT,
+            )
         self.wait_ready(timeout)
         return self
 
     def _ready_urls(self) -> list[str]:
         urls = []
         if self.roles[0] in ("run", "intake"):
-            urls.append(f"{self.intake_url}/readyz")
+            urls.append(f"{self.intake_url}/{self.wait_for}")
         if self.roles[0] != "intake":
-            urls.append(f"{self.web_url}/readyz")
+            urls.append(f"{self.web_url}/{self.wait_for}")
         return urls
 
     def wait_ready(self, timeout: float) -> None:

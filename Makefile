@@ -1,0 +1,50 @@
+# Integration hub: common tasks. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+KAFKA := PYTHON=$(abspath $(BIN)/python) scripts/kafka.sh
+PYTEST_ARGS ?=
+
+.PHONY: help install demo test test-unit lint typecheck bench kafka-up kafka-down clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/hub: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/hub ## create .venv with the hub and its dev extras
+
+demo: install ## start Kafka and the hub, submit every example, print the result table, stop
+	$(BIN)/hub demo
+
+test: install ## start Kafka, run the whole suite (unit, contract, end-to-end), stop Kafka
+	@$(KAFKA) up
+	@set -o pipefail; rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; $(KAFKA) down; exit $$rc
+
+test-unit: install ## run only the tests that need no broker
+	$(BIN)/pytest -m "not kafka and not e2e" $(PYTEST_ARGS)
+
+lint: install ## ruff
+	$(BIN)/ruff check hub connectors tests bench
+	$(BIN)/ruff format --check hub connectors tests bench
+
+typecheck: install ## mypy --strict
+	$(BIN)/mypy
+
+bench: install ## throughput and latency of the hub against a bare faust pipeline (N=5000)
+	@$(KAFKA) up
+	@rc=0; $(BIN)/python -m bench.pipeline $(BENCH_ARGS) || rc=$$?; $(KAFKA) down; exit $$rc
+
+kafka-up: install ## start the local broker
+	@$(KAFKA) up
+
+kafka-down: ## stop the local broker
+	@$(KAFKA) down
+
+clean: kafka-down ## remove the venv, runtime state and caches (keeps the Kafka jars)
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

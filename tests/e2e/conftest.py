@@ -1,0 +1,78 @@
+"""A hub shared by the end-to-end tests of one module, and helpers to look inside it."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.intake.client import IntakeClient, PostResult
+from hub.runtime.local import LocalHub
+from tests.conftest import EXAMPLES
+
+
+class HubDriver:
+    """A running hub plus the portal-side helpers tests need."""
+
+    def __init__(self, hub: LocalHub) -> None:
+        self.hub = hub
+        self.clients = {p: IntakeClient(hub.intake_url, p, s) for p, s in hub.portal_secrets.items()}
+
+    def example(self, stem: str, *, fresh: bool = True) -> dict[str, Any]:
+        """An example submission; ``fresh`` gives it a new submissionId (a new case)."""
+        body: dict[str, Any] = json.loads((EXAMPLES / f"{stem}.json").read_text())
+        if fresh:
+            body["submissionId"] = f"{body['submissionId']}-{uuid.uuid4().hex[:8]}"
+        return body
+
+    def post(self, body: dict[str, Any] | bytes, portal: str | None = None) -> PostResult:
+        """Sign with the portal's secret and POST."""
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        portal = portal or json.loads(raw)["portal"]
+        return self.clients[portal].submit(raw)
+
+    def journey(self, case_id: str) -> dict[str, Any]:
+        """GET /v1/applications/{id}."""
+        return next(iter(self.clients.values())).status(case_id).body
+
+    def wait_final(self, case_id: str, timeout: float = 60.0) -> dict[str, Any]:
+        """The journey once it has a final status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.journey(case_id)
+            if view.get("final"):
+                return view
+            if time.monotonic() > deadline:
+                raise AssertionError(f"case {case_id} not final after {timeout}s: {view}\n{self.hub.log_tail()}")
+            time.sleep(0.2)
+
+    def inbox(self, tenant: str, connector: str = "dms") -> list[Path]:
+        """Files a connector instance dropped (temp files excluded)."""
+        d = self.hub.var_dir / tenant / connector
+        return sorted(p for p in d.glob("*") if not p.name.startswith(".")) if d.exists() else []
+
+    def close(self) -> None:
+        """Close the HTTP clients."""
+        for c in self.clients.values():
+            c.close()
+
+
+@pytest.fixture(scope="module")
+def running_hub(kafka_broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubDriver]:
+    """One ``hub run`` per test module (small body limit, so the 413 test stays cheap)."""
+    hub = LocalHub(
+        workdir=tmp_path_factory.mktemp("hub"),
+        bootstrap=kafka_broker,
+        extra_env={"HUB_MAX_BODY_BYTES": "262144"},
+    ).start(timeout=90)
+    driver = HubDriver(hub)
+    try:
+        yield driver
+    finally:
+        driver.close()
+        hub.stop()
