@@ -21,8 +21,8 @@ ROLE_HELP = {
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hub",
-        description="Integration hub for municipal e-government: portal submissions to back offices "
-        "over Kafka, without media breaks. Settings come from HUB_* environment variables "
+        description="Integration hub for municipal e-government: portal submissions to back "
+        "offices over Kafka, without media breaks. Settings come from HUB_* environment variables "
         "(see README, 'Settings').",
     )
     p.add_argument("--version", action="version", version=f"hub {__version__}")
@@ -30,25 +30,38 @@ def _parser() -> argparse.ArgumentParser:
     for role, text in ROLE_HELP.items():
         sub.add_parser(role, help=text, description=text + ". Stops on SIGINT/SIGTERM.")
 
-    s = sub.add_parser("submit", help="sign and post submission files to intake",
-                       description="Sign each JSON file with its portal's secret and POST it to "
-                       "/v1/applications. The portal is taken from the file's 'portal' field; its "
-                       "secret from the environment variable named in config/portals.yaml.")  # fmt: skip
+    s = sub.add_parser(
+        "submit",
+        help="sign and post submission files to intake",
+        description="Sign each JSON file with its portal's secret and POST it to "
+        "/v1/applications. The portal is taken from the file's 'portal' field; its "
+        "secret from the environment variable named in config/portals.yaml.",
+    )
     s.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    s.add_argument("--url", default="http://127.0.0.1:8080", help="intake base URL (default: %(default)s)")
+    s.add_argument(
+        "--url", default="http://127.0.0.1:8080", help="intake base URL (default: %(default)s)"
+    )
     s.add_argument("--secret", help="signing secret (default: from the portal's secret reference)")
 
-    k = sub.add_parser("kafka", help="start, stop or check the local Kafka broker",
-                       description="Wraps scripts/kafka.sh: a single-node KRaft broker on "
-                       "127.0.0.1:9092 from jars fetched with Maven.")  # fmt: skip
+    k = sub.add_parser(
+        "kafka",
+        help="start, stop or check the local Kafka broker",
+        description="Wraps scripts/kafka.sh: a single-node KRaft broker on "
+        "127.0.0.1:9092 from jars fetched with Maven.",
+    )
     k.add_argument("action", choices=["up", "down", "status", "reset"])
 
-    d = sub.add_parser("demo", help="run the whole hub on the examples and print a result table",
-                       description="Starts Kafka (if needed) and the hub, submits every file in "
-                       "examples/applications, waits for each case's final status, prints a table "
-                       "and the media-break-free ratio, then stops what it started.")  # fmt: skip
+    d = sub.add_parser(
+        "demo",
+        help="run the whole hub on the examples and print a result table",
+        description="Starts Kafka (if needed) and the hub, submits every file in "
+        "examples/applications, waits for each case's final status, prints a table "
+        "and the media-break-free ratio, then stops what it started.",
+    )
     d.add_argument("--examples", type=Path, default=None, help="directory of submission JSON files")
-    d.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for final statuses")
+    d.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait for final statuses"
+    )
     return p
 
 
@@ -74,7 +87,10 @@ def _submit(files: list[Path], url: str, secret: str | None) -> int:
             resolved = client_cfg.secret.resolve() if client_cfg else None
             if resolved is None:
                 where = client_cfg.secret.describe() if client_cfg else "config/portals.yaml"
-                print(f"{path}: no secret for portal {portal!r}: set {where} or pass --secret", file=sys.stderr)
+                print(
+                    f"{path}: no secret for portal {portal!r}: set {where} or pass --secret",
+                    file=sys.stderr,
+                )
                 failed += 1
                 continue
             key = resolved.get_secret_value()
@@ -88,7 +104,9 @@ def _submit(files: list[Path], url: str, secret: str | None) -> int:
         else:
             failed += 1
             detail = result.body.get("detail") or result.body.get("errors") or ""
-            print(f"{path}: {result.status} {result.body.get('title', '')} {detail}", file=sys.stderr)
+            print(
+                f"{path}: {result.status} {result.body.get('title', '')} {detail}", file=sys.stderr
+            )
     return 1 if failed else 0
 
 

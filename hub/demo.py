@@ -41,7 +41,9 @@ def _submit_and_report(hub: LocalHub, files: list[Path], timeout: float) -> int:
     for path in files:
         body = path.read_bytes()
         portal = json.loads(body)["portal"]
-        client = clients.setdefault(portal, IntakeClient(hub.intake_url, portal, hub.portal_secrets[portal]))
+        client = clients.setdefault(
+            portal, IntakeClient(hub.intake_url, portal, hub.portal_secrets[portal])
+        )
         result = client.submit(body)
         if not result.accepted:
             print(f"{path.name}: refused with {result.status}: {result.body.get('title')}")
@@ -64,11 +66,24 @@ def _submit_and_report(hub: LocalHub, files: list[Path], timeout: float) -> int:
     return 0 if len(final) == len(started) else 1
 
 
-def _print_table(started: dict[str, tuple[Path, float]], final: dict[str, tuple[dict[str, Any], float]]) -> None:
+def _print_table(
+    started: dict[str, tuple[Path, float]], final: dict[str, tuple[dict[str, Any], float]]
+) -> None:
     rows = [("case", "tenant", "service", "status", "seconds", "sample")]
     for case_id, (path, _t0) in started.items():
-        view, seconds = final.get(case_id, ({"status": "timed out", "tenant": "?", "service": "?"}, float("nan")))
-        rows.append((case_id[:8], view["tenant"], view["service"], view["status"], f"{seconds:.2f}", path.name))
+        view, seconds = final.get(
+            case_id, ({"status": "timed out", "tenant": "?", "service": "?"}, float("nan"))
+        )
+        rows.append(
+            (
+                case_id[:8],
+                view["tenant"],
+                view["service"],
+                view["status"],
+                f"{seconds:.2f}",
+                path.name,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
@@ -76,4 +91,5 @@ def _print_table(started: dict[str, tuple[Path, float]], final: dict[str, tuple[
             print("  ".join("-" * w for w in widths))
     completed = sum(1 for v, _s in final.values() if v["status"] == "completed")
     ratio = completed / len(started) if started else 0.0
-    print(f"\nmedia-break-free: {completed}/{len(started)} = {ratio:.0%}   final: {len(final)}/{len(started)}")
+    print(f"\nmedia-break-free: {completed}/{len(started)} = {ratio:.0%}")
+    print(f"final status reached: {len(final)}/{len(started)}")

@@ -24,13 +24,37 @@ REDACTED = "[redacted]"
 
 PERSONAL_KEYS = frozenset(
     {
-        "applicant", "name", "given_name", "givenname", "family_name", "familyname",
-        "birth_date", "birthdate", "address", "street", "postal_code", "postalcode",
-        "city", "email", "e_mail", "phone", "iban", "bic", "form_data", "formdata",
-        "form_data_json", "reply_channel", "replychannel", "body", "content",
-        "contentbase64", "content_base64", "kontoinhaber", "register_number",
+        "applicant",
+        "name",
+        "given_name",
+        "givenname",
+        "family_name",
+        "familyname",
+        "birth_date",
+        "birthdate",
+        "address",
+        "street",
+        "postal_code",
+        "postalcode",
+        "city",
+        "email",
+        "e_mail",
+        "phone",
+        "iban",
+        "bic",
+        "form_data",
+        "formdata",
+        "form_data_json",
+        "reply_channel",
+        "replychannel",
+        "body",
+        "content",
+        "contentbase64",
+        "content_base64",
+        "kontoinhaber",
+        "register_number",
     }
-)  # fmt: skip
+)
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hub.config.tenants import DirectoryTransport
-from hub.delivery.connector import Connector, Document, HandoverReceipt
-from hub.delivery.errors import ConnectorConfigError, PermanentError
-from hub.delivery.transports import drop_file
-from hub.events.models import DeliveryRequested
-
 from connectors.dms_xdomea.render import (
     DEFAULT_MESSAGE_TYPE,
     Recipient,
     message_filename,
     render_package,
 )
+from hub.config.tenants import ConnectorConfig, DirectoryTransport, Tenant
+from hub.delivery.connector import Connector, Document, HandoverReceipt
+from hub.delivery.errors import ConnectorConfigError, PermanentError
+from hub.delivery.transports import drop_file
+from hub.events.models import DeliveryRequested
 
 
 class DmsXdomeaConnector(Connector):
@@ -27,8 +26,8 @@ class DmsXdomeaConnector(Connector):
 
     kind = "dms.xdomea"
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, tenant: Tenant, connector_id: str, config: ConnectorConfig) -> None:
+        super().__init__(tenant, connector_id, config)
         if not isinstance(self.config.transport, DirectoryTransport):
             raise ConnectorConfigError(
                 f"tenant {self.tenant.id}: connectors.{self.connector_id}.transport: "
@@ -48,8 +47,12 @@ class DmsXdomeaConnector(Connector):
         try:
             content = render_package(request, attachments, self.recipient, self.message_type)
         except (ValueError, KeyError) as exc:
-            raise PermanentError("case cannot be rendered as xdomea", detail=str(exc), reason="mapping") from exc
-        return Document(message_filename(request.delivery_id, self.message_type), content, "application/zip")
+            raise PermanentError(
+                "case cannot be rendered as xdomea", detail=str(exc), reason="mapping"
+            ) from exc
+        return Document(
+            message_filename(request.delivery_id, self.message_type), content, "application/zip"
+        )
 
     def deliver(self, document: Document, delivery_id: str) -> HandoverReceipt:
         """Drop the ZIP into the import directory (atomic, at most once)."""

@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from xml.etree import ElementTree as ET  # noqa: S405 - we only build XML here, never parse
+from xml.etree import ElementTree as ET
 
 from hub import __version__
 from hub.events.models import Application, DeliveryRequested
@@ -135,7 +135,11 @@ def render_message(
     _sub(system, "Version", __version__)
     _sub(head, "Importbestaetigung", "true")
 
-    file_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ikz-hub:akte:{recipient.authority_id}:{app.service.leika_id}"))
+    file_id = str(
+        uuid.uuid5(
+            uuid.NAMESPACE_URL, f"ikz-hub:akte:{recipient.authority_id}:{app.service.leika_id}"
+        )
+    )
     record = _sub(_sub(root, "Schriftgutobjekt"), "Akte")
     _id(record, file_id)
     _metadata(record, app.service.name, app.service.leika_id)
@@ -148,7 +152,15 @@ def render_message(
     _version(form, FORM_FILENAME, "application/json")
     for att, (entry, _sha) in zip(app.attachments, primary_documents(app), strict=True):
         doc = _sub(case, "Dokument")
-        _id(doc, str(uuid.uuid5(uuid.NAMESPACE_URL, f"ikz-hub:att:{request.envelope.case_id}:{att.attachment_id}")))
+        _id(
+            doc,
+            str(
+                uuid.uuid5(
+                    uuid.NAMESPACE_URL,
+                    f"ikz-hub:att:{request.envelope.case_id}:{att.attachment_id}",
+                )
+            ),
+        )
         _metadata(doc, att.filename)
         _version(doc, entry, att.media_type)
     ET.indent(root)
@@ -181,7 +193,10 @@ def render_package(
         def add(name: str, data: bytes) -> None:
             z.writestr(zipfile.ZipInfo(name, date_time=stamp), data, zipfile.ZIP_DEFLATED)
 
-        add(f"{request.delivery_id}_{message_type}.xml", render_message(request, recipient, message_type))
+        add(
+            f"{request.delivery_id}_{message_type}.xml",
+            render_message(request, recipient, message_type),
+        )
         add(FORM_FILENAME, form_document(app))
         for entry, sha in primary_documents(app):
             add(entry, attachments[sha])

@@ -170,7 +170,10 @@ def _load_tenants(config_dir: Path, problems: list[ConfigProblem]) -> dict[str, 
         if tenant.id != path.stem:
             problems.append(
                 ConfigProblem(
-                    str(path), "id", f"id {tenant.id!r} must match the file name", _line_of(doc, ("id",))
+                    str(path),
+                    "id",
+                    f"id {tenant.id!r} must match the file name",
+                    _line_of(doc, ("id",)),
                 )
             )
         if tenant.id in tenants:
@@ -185,7 +188,9 @@ def _load_tenants(config_dir: Path, problems: list[ConfigProblem]) -> dict[str, 
     return tenants
 
 
-def _check_areas(tenants: dict[str, Tenant], config_dir: Path, problems: list[ConfigProblem]) -> None:
+def _check_areas(
+    tenants: dict[str, Tenant], config_dir: Path, problems: list[ConfigProblem]
+) -> None:
     seen: dict[str, str] = {}
     for t in tenants.values():
         for key in filter(None, (t.ags, t.ars)):
@@ -219,7 +224,9 @@ def _load_portals(
                 loc = ("portals", name, "tenants", i)
                 problems.append(
                     ConfigProblem(
-                        str(path), ".".join(map(str, loc)), f"unknown tenant {tenant_id!r}",
+                        str(path),
+                        ".".join(map(str, loc)),
+                        f"unknown tenant {tenant_id!r}",
                         _line_of(doc, loc),
                     )
                 )
@@ -227,7 +234,8 @@ def _load_portals(
         if secret is None:
             problems.append(
                 ConfigProblem(
-                    str(path), f"portals.{name}.secret",
+                    str(path),
+                    f"portals.{name}.secret",
                     f"secret missing: set {client.secret.describe()}",
                     _line_of(doc, ("portals", name, "secret")),
                 )

@@ -45,7 +45,9 @@ def _load_attachments(request: DeliveryRequested, blobs: BlobStore) -> dict[str,
             found[att.sha256] = blobs.get(att.uri)
         except FileNotFoundError as exc:
             raise PermanentError(
-                "attachment missing from the blob store", detail=att.uri, reason="attachment_missing"
+                "attachment missing from the blob store",
+                detail=att.uri,
+                reason="attachment_missing",
             ) from exc
     return found
 

@@ -43,6 +43,8 @@ class SchemaCatalog:
             if not path.is_file():
                 raise FileNotFoundError(f"schema for {model.__name__} missing: {path}")
             expanded = load_schema(str(path), _write_hint=False)
+            if not isinstance(expanded, dict):
+                raise TypeError(f"{path}: top-level schema must be a record")
             canonical = to_parsing_canonical_form(expanded)
             by_name[model.avro_name] = CatalogEntry(
                 name=model.avro_name,

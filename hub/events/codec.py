@@ -19,6 +19,7 @@ import struct
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 from hub.events.catalog import CatalogEntry, SchemaCatalog, default_catalog
@@ -108,15 +109,11 @@ class RegistryCodec:
     @classmethod
     def from_url(cls, url: str) -> RegistryCodec:
         """Codec talking to the registry at ``url`` (``mock://name`` for an in-process fake)."""
-        from confluent_kafka.schema_registry import SchemaRegistryClient
-
         return cls(SchemaRegistryClient.new_client({"url": url}))
 
     def _schema_id(self, topic: str, entry: CatalogEntry) -> int:
         key = (topic, entry.name)
         if key not in self._ids:
-            from confluent_kafka.schema_registry import Schema
-
             self._ids[key] = self.client.register_schema(
                 f"{topic}-value", Schema(entry.schema_json, "AVRO")
             )

@@ -14,7 +14,6 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,7 +24,7 @@ from pydantic import ValidationError
 
 from hub.config import HubConfig
 from hub.events.codec import EventCodec
-from hub.events.models import ApplicationSubmitted, Envelope
+from hub.events.models import ApplicationSubmitted, Authority, Envelope
 from hub.events.topics import Topics
 from hub.ids import application_id, is_uuid
 from hub.intake import signing
@@ -83,9 +82,11 @@ def _validation_problem(exc: ValidationError) -> Problem:
 async def _read_body(request: web.Request, deps: IntakeDeps) -> bytes:
     if request.content_type not in JSON_TYPES:
         raise Problem(
-            415, "unsupported_media_type", "Unsupported media type",
+            415,
+            "unsupported_media_type",
+            "Unsupported media type",
             f"send application/json, not {request.content_type or 'nothing'}",
-        )  # fmt: skip
+        )
     too_large = Problem(
         413, "body_too_large", "Request body too large", f"limit is {deps.max_body_bytes} bytes"
     )
@@ -100,9 +101,12 @@ async def _read_body(request: web.Request, deps: IntakeDeps) -> bytes:
 def _authenticate(request: web.Request, body: bytes, deps: IntakeDeps) -> str:
     try:
         return signing.verify(
-            request.headers, body, deps.config.portal_secrets,
-            now=time.time(), tolerance_seconds=deps.signature_tolerance_seconds,
-        )  # fmt: skip
+            request.headers,
+            body,
+            deps.config.portal_secrets,
+            now=time.time(),
+            tolerance_seconds=deps.signature_tolerance_seconds,
+        )
     except signing.SignatureError as exc:
         raise Problem(401, "unauthenticated", "Authentication failed", exc.reason) from None
 
@@ -135,52 +139,75 @@ class Intake:
         raw, submission = _parse(body)
         if submission.portal != portal:
             raise Problem(
-                403, "portal_mismatch", "Submission names another portal",
+                403,
+                "portal_mismatch",
+                "Submission names another portal",
                 f"signed by {portal!r}, but the body says portal {submission.portal!r}",
-            )  # fmt: skip
+            )
         service = submission.service.leikaId
         try:
-            tenant = responsible_tenant(
-                to_authority(submission), service, deps.config.tenants
-            )
+            tenant = responsible_tenant(to_authority(submission), service, deps.config.tenants)
         except ResponsibilityError as exc:
             raise Problem(
-                422, exc.reason, "No partner is responsible for this authority", exc.detail,
+                422,
+                exc.reason,
+                "No partner is responsible for this authority",
+                exc.detail,
                 errors=[{"pointer": "/authority", "detail": exc.detail}],
-            ) from None  # fmt: skip
+            ) from None
         if tenant.id not in deps.config.portals[portal].tenants:
             raise Problem(
-                403, "tenant_not_allowed", "Portal may not submit for this partner",
+                403,
+                "tenant_not_allowed",
+                "Portal may not submit for this partner",
                 f"portal {portal!r} is not configured for tenant {tenant.id!r}",
-            )  # fmt: skip
+            )
         blobs, att_problems = decode_attachments(submission)
         if att_problems:
             raise Problem(
-                422, "attachment_mismatch", "Attachment content does not match its announcement",
+                422,
+                "attachment_mismatch",
+                "Attachment content does not match its announcement",
                 errors=[{"pointer": p.pointer, "detail": p.detail} for p in att_problems],
-            )  # fmt: skip
+            )
         case_id = application_id(portal, submission.submissionId)
         structlog.contextvars.bind_contextvars(case_id=case_id, tenant=tenant.id)
         try:
             async with self._locks[case_id]:
-                return await self._accept(case_id, tenant.id, service, raw, submission, blobs)
+                return await self._accept(
+                    case_id=case_id,
+                    tenant=tenant.id,
+                    service=service,
+                    raw=raw,
+                    submission=submission,
+                    blobs=blobs,
+                )
         finally:
             self._locks.pop(case_id, None)
             structlog.contextvars.unbind_contextvars("case_id", "tenant")
 
     async def _accept(
-        self, case_id: str, tenant: str, service: str, raw: dict[str, Any],
-        submission: Submission, blobs: list[bytes],
-    ) -> web.Response:  # fmt: skip
+        self,
+        *,
+        case_id: str,
+        tenant: str,
+        service: str,
+        raw: dict[str, Any],
+        submission: Submission,
+        blobs: list[bytes],
+    ) -> web.Response:
         deps = self.deps
         fingerprint = content_fingerprint(raw)
         existing = deps.receipts.get(case_id)
         if existing is not None:
             if existing.content_sha256 != fingerprint:
                 raise Problem(
-                    409, "conflicting_duplicate", "Submission id already used for other content",
-                    f"submissionId {submission.submissionId!r} was accepted before with different content",
-                )  # fmt: skip
+                    409,
+                    "conflicting_duplicate",
+                    "Submission id already used for other content",
+                    f"submissionId {submission.submissionId!r} was accepted before "
+                    "with different content",
+                )
             log.info("intake.repeat", service=service)
             return web.json_response(existing.public(), status=200)
 
@@ -203,14 +230,21 @@ class Intake:
                 deps.blobs.delete(uri)
             log.warning("intake.unavailable", error=type(exc).__name__, detail=str(exc))
             raise Problem(
-                503, "broker_unavailable", "The hub cannot take the submission right now",
-                "nothing was stored; retry later", headers={"Retry-After": "30"},
-            ) from None  # fmt: skip
+                503,
+                "broker_unavailable",
+                "The hub cannot take the submission right now",
+                "nothing was stored; retry later",
+                headers={"Retry-After": "30"},
+            ) from None
 
         receipt = Receipt(
-            application_id=case_id, portal=submission.portal, tenant=tenant, service=service,
-            received_at=event.envelope.occurred_at.isoformat(), content_sha256=fingerprint,
-        )  # fmt: skip
+            application_id=case_id,
+            portal=submission.portal,
+            tenant=tenant,
+            service=service,
+            received_at=event.envelope.occurred_at.isoformat(),
+            content_sha256=fingerprint,
+        )
         deps.receipts.put(receipt)
         deps.metrics.applications_received.labels(tenant, service).inc()
         log.info("intake.accepted", service=service, attachments=len(uris))
@@ -225,9 +259,14 @@ class Intake:
         if receipt is None:
             raise Problem(404, "not_found", "No such application", f"unknown id {case_id!r}")
         doc: dict[str, Any] = {
-            "applicationId": case_id, "tenant": receipt.tenant, "service": receipt.service,
-            "receivedAt": receipt.received_at, "status": "received", "history": [], "deliveries": [],
-        }  # fmt: skip
+            "applicationId": case_id,
+            "tenant": receipt.tenant,
+            "service": receipt.service,
+            "receivedAt": receipt.received_at,
+            "status": "received",
+            "history": [],
+            "deliveries": [],
+        }
         tracked = await self._tracker_view(case_id)
         if tracked is None:
             doc["tracking"] = "unavailable"
@@ -267,10 +306,8 @@ class Intake:
         )
 
 
-def to_authority(submission: Submission) -> Any:
+def to_authority(submission: Submission) -> Authority:
     """The submission's authority as the routing model."""
-    from hub.events.models import Authority
-
     a = submission.authority
     return Authority(name=a.name, ags=a.ags, ars=a.ars)
 
@@ -281,7 +318,6 @@ async def problem_middleware(request: web.Request, handler: Any) -> web.StreamRe
     deps: IntakeDeps = request.app[APP_KEY]
     try:
         response: web.StreamResponse = await handler(request)
-        return response
     except Problem as problem:
         deps.metrics.intake_rejected.labels(problem.kind).inc()
         log.info("intake.refused", status=problem.status, problem=problem.kind, path=request.path)
@@ -291,6 +327,7 @@ async def problem_middleware(request: web.Request, handler: Any) -> web.StreamRe
             exc.status, "http_error"
         )
         return Problem(exc.status, kind, exc.reason).response(instance=request.path)
+    return response
 
 
 def create_intake_app(deps: IntakeDeps) -> web.Application:
@@ -316,8 +353,3 @@ def create_intake_app(deps: IntakeDeps) -> web.Application:
 
     app.cleanup_ctx.append(http_client)
     return app
-
-
-def now_utc() -> datetime:
-    """Current time (UTC)."""
-    return datetime.now(UTC)

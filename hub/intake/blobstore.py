@@ -47,8 +47,10 @@ class LocalBlobStore:
     def _hash_of(self, uri: str) -> str:
         prefix = "blob:sha256:"
         digest = uri.removeprefix(prefix)
-        if not uri.startswith(prefix) or len(digest) != 64 or not all(
-            c in "0123456789abcdef" for c in digest
+        if (
+            not uri.startswith(prefix)
+            or len(digest) != 64
+            or not all(c in "0123456789abcdef" for c in digest)
         ):
             raise FileNotFoundError(f"not a blob uri: {uri}")
         return digest
@@ -87,4 +89,6 @@ class LocalBlobStore:
     def count(self) -> int:
         """Number of stored blobs (for tests and operators)."""
         base = self.root / "sha256"
-        return sum(1 for p in base.glob("*/*") if not p.name.startswith(".")) if base.exists() else 0
+        return (
+            sum(1 for p in base.glob("*/*") if not p.name.startswith(".")) if base.exists() else 0
+        )

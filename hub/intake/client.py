@@ -34,7 +34,10 @@ class IntakeClient:
     def submit(self, body: bytes, *, timestamp: int | None = None) -> PostResult:
         """POST one submission (raw JSON bytes, signed as sent)."""
         ts = int(time.time()) if timestamp is None else timestamp
-        headers = {"Content-Type": "application/json", **signed_headers(self.portal, self.secret, ts, body)}
+        headers = {
+            "Content-Type": "application/json",
+            **signed_headers(self.portal, self.secret, ts, body),
+        }
         resp = self.http.post("/v1/applications", content=body, headers=headers)
         return PostResult(resp.status_code, _json(resp))
 

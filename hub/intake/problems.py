@@ -13,7 +13,7 @@ MEDIA_TYPE = "application/problem+json"
 
 
 @dataclass
-class Problem(Exception):
+class Problem(Exception):  # noqa: N818 - RFC 9457 calls it a problem, not an error
     """An error answer: ``kind`` is the stable problem type (and metric reason)."""
 
     status: int

@@ -13,9 +13,8 @@ import logging
 import threading
 from typing import Any
 
-from confluent_kafka import KafkaError, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
-
 
 _RDKAFKA_LOG = logging.getLogger("hub.intake.rdkafka")
 
@@ -69,7 +68,7 @@ class EventProducer:
 
         try:
             self._producer.produce(topic, key=key, value=value, on_delivery=on_delivery)
-        except (BufferError, KafkaError) as exc:
+        except (BufferError, KafkaException) as exc:
             raise ProduceError(str(exc)) from exc
         try:
             await asyncio.wait_for(done, self.timeout_seconds + 1)
@@ -80,7 +79,7 @@ class EventProducer:
         """True when the broker answers a metadata request."""
         try:
             return bool(self._admin.list_topics(timeout=timeout).brokers)
-        except Exception:  # noqa: BLE001 - any failure means not reachable
+        except Exception:
             return False
 
     def close(self) -> None:

@@ -120,15 +120,21 @@ def decode_attachments(submission: Submission) -> tuple[list[bytes], list[Attach
         try:
             data = base64.b64decode(att.contentBase64, validate=True)
         except (binascii.Error, ValueError):
-            problems.append(AttachmentProblem(f"/attachments/{i}/contentBase64", "not valid base64"))
+            problems.append(
+                AttachmentProblem(f"/attachments/{i}/contentBase64", "not valid base64")
+            )
             continue
         if len(data) != att.size:
             problems.append(
-                AttachmentProblem(f"/attachments/{i}/size", f"announced {att.size} bytes, got {len(data)}")
+                AttachmentProblem(
+                    f"/attachments/{i}/size", f"announced {att.size} bytes, got {len(data)}"
+                )
             )
         if hashlib.sha256(data).hexdigest() != att.sha256:
             problems.append(
-                AttachmentProblem(f"/attachments/{i}/sha256", "does not match the attachment's content")
+                AttachmentProblem(
+                    f"/attachments/{i}/sha256", "does not match the attachment's content"
+                )
             )
         blobs.append(data)
     return blobs, problems
@@ -173,7 +179,9 @@ def to_application(submission: Submission, attachment_uris: list[str]) -> Applic
         submitted_at=submitted.replace(microsecond=submitted.microsecond // 1000 * 1000),
         service=Service(leika_id=submission.service.leikaId, name=submission.service.name),
         authority=Authority(
-            name=submission.authority.name, ags=submission.authority.ags, ars=submission.authority.ars
+            name=submission.authority.name,
+            ags=submission.authority.ags,
+            ars=submission.authority.ars,
         ),
         applicant=applicant,
         form_data_json=json.dumps(submission.formData, ensure_ascii=False, sort_keys=True),

@@ -39,9 +39,7 @@ class RoutingDecision:
     reason: str | None = None  # no_route when the fallback (or nothing) was used
 
 
-def responsible_tenant(
-    authority: Authority, service: str, tenants: Mapping[str, Tenant]
-) -> Tenant:
+def responsible_tenant(authority: Authority, service: str, tenants: Mapping[str, Tenant]) -> Tenant:
     """The tenant responsible for ``authority`` offering ``service``."""
     if authority.ars or authority.ags:
         matches: list[Tenant] = []
@@ -52,9 +50,10 @@ def responsible_tenant(
         key = authority.ars or authority.ags
     else:
         matches = [
-            t for t in tenants.values()
+            t
+            for t in tenants.values()
             if not t.has_area and any(r.service == service for r in t.routes)
-        ]  # fmt: skip
+        ]
         key = f"service {service} (authority without area key)"
     if not matches:
         raise ResponsibilityError("unknown_authority", f"no tenant is responsible for {key}")

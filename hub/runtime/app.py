@@ -28,7 +28,6 @@ from hub.events.models import (
     ApplicationSubmitted,
     CaseRouted,
     CaseStatusChanged,
-    DeliveryOutcome,
     DeliveryRequested,
     DeliveryResult,
     Envelope,
@@ -72,7 +71,9 @@ class Stages:
 
 
 def _raw_topic(app: faust.App, *names: str) -> Any:
-    return app.topic(*names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+    return app.topic(
+        *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
 
 
 async def _send(app: faust.App, stages: Stages, topic: str, event: Event) -> None:
@@ -81,19 +82,32 @@ async def _send(app: faust.App, stages: Stages, topic: str, event: Event) -> Non
 
 
 def _quarantine(
-    stage: str, reason: str, detail: str, source_topic: str, key: bytes | None, value: bytes,
-    *, case_id: str = "", tenant: str = "", connector: str | None = None, attempts: int = 1,
-) -> Quarantined:  # fmt: skip
+    stage: str,
+    reason: str,
+    detail: str,
+    *,
+    source_topic: str,
+    key: bytes | None,
+    value: bytes,
+    case_id: str = "",
+    tenant: str = "",
+    connector: str | None = None,
+    attempts: int = 1,
+) -> Quarantined:
     return Quarantined(
         envelope=Envelope(case_id=case_id, tenant=tenant, correlation_id=case_id),
-        stage=stage, reason=reason, detail=detail, connector=connector,
-        source_topic=source_topic, original_key=key, original_value=value, attempts=attempts,
-    )  # fmt: skip
+        stage=stage,
+        reason=reason,
+        detail=detail,
+        connector=connector,
+        source_topic=source_topic,
+        original_key=key,
+        original_value=value,
+        attempts=attempts,
+    )
 
 
-async def _progressing(
-    stages: Stages, agent: str, stream: Any
-) -> AsyncIterator[Any]:
+async def _progressing(stages: Stages, agent: str, stream: Any) -> AsyncIterator[Any]:
     """Events of ``stream``, with progress recorded for liveness and metrics."""
     async for event in stream.events():
         stages.progress.started(agent)
@@ -116,46 +130,81 @@ def _add_router(app: faust.App, stages: Stages) -> None:
             submitted = stages.codec.decode(value, topic=topics.submitted)
             assert isinstance(submitted, ApplicationSubmitted)
         except (CodecError, AssertionError) as exc:
-            q = _quarantine("router", "undecodable", str(exc), topics.submitted, key, value,
-                            case_id=(key or b"").decode(errors="replace"))  # fmt: skip
+            q = _quarantine(
+                "router",
+                "undecodable",
+                str(exc),
+                source_topic=topics.submitted,
+                key=key,
+                value=value,
+                case_id=(key or b"").decode(errors="replace"),
+            )
             await _send(app, stages, topics.quarantine, q)
             stages.metrics.quarantined.labels("router", q.reason).inc()
             return
         env, application = submitted.envelope, submitted.application
         service = application.service.leika_id
-        with structlog.contextvars.bound_contextvars(case_id=env.case_id, correlation_id=env.correlation_id):
+        with structlog.contextvars.bound_contextvars(
+            case_id=env.case_id, correlation_id=env.correlation_id
+        ):
             try:
                 tenant = _tenant_of(submitted, stages.config.tenants)
             except ResponsibilityError as exc:
-                await _quarantine_case(exc.reason, exc.detail, submitted, key, value)
+                await _quarantine_case(exc.reason, exc.detail, submitted, key=key, value=value)
                 return
             decision = route(env.case_id, application, tenant)
             if not decision.deliveries:
                 detail = f"no route of tenant {tenant.id} matches service {service} and no fallback"
-                await _quarantine_case("no_route", detail, submitted, key, value, tenant=tenant.id)
+                await _quarantine_case(
+                    "no_route", detail, submitted, key=key, value=value, tenant=tenant.id
+                )
                 return
             for planned in decision.deliveries:
                 request = DeliveryRequested(
-                    envelope=env.follow(tenant=tenant.id), delivery_id=planned.delivery_id,
-                    connector=planned.connector, connector_kind=planned.connector_kind,
-                    rule=decision.rule, application=application,
-                )  # fmt: skip
+                    envelope=env.follow(tenant=tenant.id),
+                    delivery_id=planned.delivery_id,
+                    connector=planned.connector,
+                    connector_kind=planned.connector_kind,
+                    rule=decision.rule,
+                    application=application,
+                )
                 await _send(app, stages, topics.delivery(tenant.id, planned.connector), request)
             routed = CaseRouted(
-                envelope=env.follow(tenant=tenant.id), rule=decision.rule, service=service,
-                deliveries=decision.deliveries, reason=decision.reason,
-            )  # fmt: skip
+                envelope=env.follow(tenant=tenant.id),
+                rule=decision.rule,
+                service=service,
+                deliveries=decision.deliveries,
+                reason=decision.reason,
+            )
             await _send(app, stages, topics.routed, routed)
             stages.metrics.cases_routed.labels(tenant.id, service).inc()
-            log.info("router.routed", tenant=tenant.id, rule=decision.rule, targets=len(decision.deliveries))
+            log.info(
+                "router.routed",
+                tenant=tenant.id,
+                rule=decision.rule,
+                targets=len(decision.deliveries),
+            )
 
     async def _quarantine_case(
-        reason: str, detail: str, submitted: ApplicationSubmitted, key: bytes | None, value: bytes,
+        reason: str,
+        detail: str,
+        submitted: ApplicationSubmitted,
+        *,
+        key: bytes | None,
+        value: bytes,
         tenant: str = "",
-    ) -> None:  # fmt: skip
+    ) -> None:
         env = submitted.envelope
-        q = _quarantine("router", reason, detail, topics.submitted, key, value,
-                        case_id=env.case_id, tenant=tenant or env.tenant)  # fmt: skip
+        q = _quarantine(
+            "router",
+            reason,
+            detail,
+            source_topic=topics.submitted,
+            key=key,
+            value=value,
+            case_id=env.case_id,
+            tenant=tenant or env.tenant,
+        )
         await _send(app, stages, topics.quarantine, q)
         stages.metrics.quarantined.labels("router", reason).inc()
         log.warning("router.quarantined", reason=reason, detail=detail)
@@ -182,8 +231,16 @@ def _add_connector(app: faust.App, stages: Stages, connector: Connector) -> None
                 request = stages.codec.decode(event.value, topic=topic)
                 assert isinstance(request, DeliveryRequested)
             except (CodecError, AssertionError) as exc:
-                q = _quarantine("connector", "undecodable", str(exc), topic, event.key, event.value,
-                                tenant=tenant, connector=cid)  # fmt: skip
+                q = _quarantine(
+                    "connector",
+                    "undecodable",
+                    str(exc),
+                    source_topic=topic,
+                    key=event.key,
+                    value=event.value,
+                    tenant=tenant,
+                    connector=cid,
+                )
                 await _send(app, stages, topics.quarantine, q)
                 m.quarantined.labels("connector", "undecodable").inc()
                 continue
@@ -192,19 +249,28 @@ def _add_connector(app: faust.App, stages: Stages, connector: Connector) -> None
                 case_id=env.case_id, correlation_id=env.correlation_id, tenant=tenant, connector=cid
             ):
                 outcome = await hand_over(
-                    connector, request, stages.blobs, policy,
+                    connector,
+                    request,
+                    stages.blobs,
+                    policy,
                     on_retry=lambda _e: m.delivery_retries.labels(tenant, cid, kind).inc(),
-                )  # fmt: skip
+                )
                 await _send(app, stages, topics.outcomes, outcome)
                 m.deliveries.labels(tenant, cid, kind, outcome.outcome.value).inc()
                 m.delivery_seconds.labels(tenant, cid, kind).observe(outcome.duration_seconds)
                 if outcome.outcome is not DeliveryResult.delivered:
                     q = _quarantine(
-                        "connector", outcome.reason or outcome.outcome.value,
+                        "connector",
+                        outcome.reason or outcome.outcome.value,
                         f"delivery {outcome.outcome.value} after {outcome.attempts} attempt(s)",
-                        topic, event.key, event.value, case_id=env.case_id, tenant=tenant,
-                        connector=cid, attempts=outcome.attempts,
-                    )  # fmt: skip
+                        source_topic=topic,
+                        key=event.key,
+                        value=event.value,
+                        case_id=env.case_id,
+                        tenant=tenant,
+                        connector=cid,
+                        attempts=outcome.attempts,
+                    )
                     await _send(app, stages, topics.quarantine, q)
                     m.quarantined.labels("connector", q.reason).inc()
 
@@ -233,16 +299,31 @@ def _add_tracker(app: faust.App, stages: Stages) -> Any:
             journey, previous = fold(current, ev)
             status = journey.status
             if status is not None and (current is None or current.status != status):
-                await _send(app, stages, topics.status, CaseStatusChanged(
-                    envelope=Envelope(case_id=case_id, tenant=journey.tenant,
-                                      correlation_id=ev.envelope.correlation_id),
-                    status=status, previous=previous, service=journey.service,
-                    reasons=tuple(journey.reasons()) if status.is_final else (),
-                ))  # fmt: skip
+                await _send(
+                    app,
+                    stages,
+                    topics.status,
+                    CaseStatusChanged(
+                        envelope=Envelope(
+                            case_id=case_id,
+                            tenant=journey.tenant,
+                            correlation_id=ev.envelope.correlation_id,
+                        ),
+                        status=status,
+                        previous=previous,
+                        service=journey.service,
+                        reasons=tuple(journey.reasons()) if status.is_final else (),
+                    ),
+                )
                 log.info("tracker.status", case_id=case_id, status=status.value)
                 if status.is_final:
                     _count_final(m, journey)
-            if status is not None and status.is_final and not journey.measured and journey.received_at:
+            if (
+                status is not None
+                and status.is_final
+                and not journey.measured
+                and journey.received_at
+            ):
                 _observe_latency(m, journey)
             journeys[case_id] = journey.model_dump(mode="json")
 
@@ -282,13 +363,15 @@ def _add_health(app: faust.App, stages: Stages) -> None:
     async def healthz(web: Any, request: Any) -> Any:
         stalled = stages.progress.stalled()
         ok = not stalled and not app.should_stop
-        return web.json({"status": "ok" if ok else "failing", "stalled": stalled}, status=200 if ok else 503)
+        return web.json(
+            {"status": "ok" if ok else "failing", "stalled": stalled}, status=200 if ok else 503
+        )
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
         try:
             assigned = len(app.consumer.assignment())
-        except Exception:  # noqa: BLE001 - consumer not started yet
+        except Exception:
             assigned = 0
         ok = assigned > 0 and not app.rebalancing
         body = {"assigned_partitions": assigned, "rebalancing": bool(app.rebalancing)}

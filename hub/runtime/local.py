@@ -109,7 +109,10 @@ class LocalHub:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with (self.workdir / f"hub-{'-'.join(self.roles)}.log").open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "hub", *self.roles], env=self.env(), stdout=log, stderr=log,
+                [sys.executable, "-m", "hub", *self.roles],
+                env=self.env(),
+                stdout=log,
+                stderr=log,
                 cwd=PROJECT_ROOT,
             )
         self.wait_ready(timeout)
@@ -131,7 +134,9 @@ class LocalHub:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"hub exited with {self.process.returncode}:\n{self.log_tail()}")
             if time.monotonic() > deadline:
-                raise TimeoutError(f"hub not ready after {timeout}s ({pending}):\n{self.log_tail()}")
+                raise TimeoutError(
+                    f"hub not ready after {timeout}s ({pending}):\n{self.log_tail()}"
+                )
             try:
                 if httpx.get(pending[0], timeout=2).status_code == 200:
                     pending.pop(0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from hub.config import HubConfig
 from hub.events.topics import Topics
@@ -18,7 +18,12 @@ def all_topics(topics: Topics, config: HubConfig) -> list[str]:
 
 
 def ensure_topics(
-    bootstrap: str, names: list[str], *, partitions: int, replication_factor: int, timeout: float = 30
+    bootstrap: str,
+    names: list[str],
+    *,
+    partitions: int,
+    replication_factor: int,
+    timeout: float = 30,
 ) -> list[str]:
     """Create the missing topics; return the names created. Existing topics are left alone."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
@@ -27,7 +32,10 @@ def ensure_topics(
     if not missing:
         return []
     futures = admin.create_topics(
-        [NewTopic(n, num_partitions=partitions, replication_factor=replication_factor) for n in missing],
+        [
+            NewTopic(n, num_partitions=partitions, replication_factor=replication_factor)
+            for n in missing
+        ],
         operation_timeout=timeout,
     )
     for name, fut in futures.items():

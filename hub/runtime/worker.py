@@ -34,7 +34,9 @@ def intake_deps(settings: HubSettings, config: HubConfig, metrics: HubMetrics) -
         config=config,
         topics=Topics(settings.topic_prefix),
         codec=codec_from_settings(settings.schema_registry_url),
-        producer=EventProducer(settings.kafka_bootstrap, timeout_seconds=settings.produce_timeout_seconds),
+        producer=EventProducer(
+            settings.kafka_bootstrap, timeout_seconds=settings.produce_timeout_seconds
+        ),
         blobs=LocalBlobStore(settings.blob_dir),
         receipts=ReceiptStore(settings.data_dir / "receipts"),
         metrics=metrics,
@@ -73,9 +75,11 @@ def prepare(settings: HubSettings) -> HubConfig:
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     names = all_topics(Topics(settings.topic_prefix), config)
     created = ensure_topics(
-        settings.kafka_bootstrap, names,
-        partitions=settings.partitions, replication_factor=settings.replication_factor,
-    )  # fmt: skip
+        settings.kafka_bootstrap,
+        names,
+        partitions=settings.partitions,
+        replication_factor=settings.replication_factor,
+    )
     if created:
         log.info("topics.created", count=len(created))
     return config
@@ -93,7 +97,9 @@ def run_intake(settings: HubSettings) -> None:
 
     app.on_shutdown.append(close_producer)
     log.info("intake.listening", host=settings.intake_host, port=settings.intake_port)
-    web.run_app(app, host=settings.intake_host, port=settings.intake_port, print=None, access_log=None)
+    web.run_app(
+        app, host=settings.intake_host, port=settings.intake_port, print=None, access_log=None
+    )
 
 
 def run_roles(settings: HubSettings, roles: Iterable[Role]) -> None:
@@ -105,17 +111,29 @@ def run_roles(settings: HubSettings, roles: Iterable[Role]) -> None:
     config = prepare(settings)
     metrics = HubMetrics()
     stages = Stages(
-        settings=settings, config=config, topics=Topics(settings.topic_prefix),
-        codec=codec_from_settings(settings.schema_registry_url), blobs=LocalBlobStore(settings.blob_dir),
-        metrics=metrics, progress=ProgressMonitor(),
-    )  # fmt: skip
+        settings=settings,
+        config=config,
+        topics=Topics(settings.topic_prefix),
+        codec=codec_from_settings(settings.schema_registry_url),
+        blobs=LocalBlobStore(settings.blob_dir),
+        metrics=metrics,
+        progress=ProgressMonitor(),
+    )
     stage_roles = [r for r in STAGE_ROLES if r in roles]
     # all roles together form one group; a role alone forms its own
-    app_id = settings.app_id if len(stage_roles) > 1 else f"{settings.app_id}-{stage_roles[0].value}"
+    app_id = (
+        settings.app_id if len(stage_roles) > 1 else f"{settings.app_id}-{stage_roles[0].value}"
+    )
     app = build_app(stages, stage_roles, app_id=app_id)
     services: list[Service] = []
     if Role.intake in roles:
-        services.append(IntakeServer(intake_deps(settings, config, metrics), settings.intake_host, settings.intake_port))
+        services.append(
+            IntakeServer(
+                intake_deps(settings, config, metrics), settings.intake_host, settings.intake_port
+            )
+        )
     log.info("hub.starting", roles=sorted(r.value for r in roles), app_id=app_id)
-    worker = faust.Worker(app, *services, loglevel=settings.log_level, override_logging=False, quiet=True)
+    worker = faust.Worker(
+        app, *services, loglevel=settings.log_level, override_logging=False, quiet=True
+    )
     worker.execute_from_commandline()

@@ -97,18 +97,14 @@ class Journey(BaseModel):
         """The status implied by what was seen (see module docstring)."""
         if self.quarantine_reason:
             return CaseStatus.quarantined
-        if self.routed and self.deliveries:
-            ended = [d for d in self.deliveries.values() if d.outcome is not None]
-            if len(ended) == len(self.deliveries):
-                return CaseStatus.media_break if self.reasons() else CaseStatus.completed
-            if any(d.outcome is DeliveryResult.delivered for d in ended):
-                return CaseStatus.delivered
-            return CaseStatus.routed
-        if self.routed:
-            return CaseStatus.routed
-        if self.received_at is not None:
-            return CaseStatus.received
-        return None
+        if not self.routed:
+            return CaseStatus.received if self.received_at is not None else None
+        ended = [d for d in self.deliveries.values() if d.outcome is not None]
+        if self.deliveries and len(ended) == len(self.deliveries):
+            return CaseStatus.media_break if self.reasons() else CaseStatus.completed
+        if any(d.outcome is DeliveryResult.delivered for d in ended):
+            return CaseStatus.delivered
+        return CaseStatus.routed
 
 
 def fold(journey: Journey | None, event: Event) -> tuple[Journey, CaseStatus | None]:
@@ -127,7 +123,8 @@ def fold(journey: Journey | None, event: Event) -> tuple[Journey, CaseStatus | N
         j.routed, j.rule, j.route_reason, j.service = True, event.rule, event.reason, event.service
         for planned in event.deliveries:
             j.deliveries.setdefault(
-                planned.delivery_id, DeliveryState(connector=planned.connector, kind=planned.connector_kind)
+                planned.delivery_id,
+                DeliveryState(connector=planned.connector, kind=planned.connector_kind),
             )
     elif isinstance(event, DeliveryOutcome):
         state = j.deliveries.setdefault(
@@ -146,7 +143,9 @@ def fold(journey: Journey | None, event: Event) -> tuple[Journey, CaseStatus | N
     new = j.derive_status()
     previous = j.status
     if new is not None and new != previous:
-        j.history.append(Step(status=new, at=utc_now(), reasons=j.reasons() if new.is_final else []))
+        j.history.append(
+            Step(status=new, at=utc_now(), reasons=j.reasons() if new.is_final else [])
+        )
         return j, previous
     return j, None
 
@@ -164,7 +163,11 @@ def public_view(j: Journey) -> dict[str, object]:
         "reasons": j.reasons(),
         "rule": j.rule,
         "history": [
-            {"status": s.status.value, "at": s.at.isoformat(), **({"reasons": s.reasons} if s.reasons else {})}
+            {
+                "status": s.status.value,
+                "at": s.at.isoformat(),
+                **({"reasons": s.reasons} if s.reasons else {}),
+            }
             for s in j.history
         ],
         "deliveries": [
