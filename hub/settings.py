@@ -45,5 +45,8 @@ class HubSettings(BaseSettings):
         15.0, description="intake answers 503 when the broker has not acknowledged by then"
     )
     delivery_attempts: int = Field(3, ge=1, description="in-process attempts on transient errors")
+    stall_seconds: float = Field(
+        120.0, gt=0, description="/healthz fails when an agent holds one message longer"
+    )
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|console)$")

@@ -15,7 +15,10 @@ from hub.runtime.local import PORTAL_SECRET_ENV, PROJECT_ROOT, LocalHub
 
 EXAMPLES = PROJECT_ROOT / "examples" / "applications"
 CONFIG_DIR = PROJECT_ROOT / "config"
-TEST_SECRETS = {"civento-hessen": "test-secret-hessen", "civento-standesamt": "test-secret-standesamt"}
+TEST_SECRETS = {
+    "civento-hessen": "test-secret-hessen",
+    "civento-standesamt": "test-secret-standesamt",
+}
 BOOTSTRAP = "127.0.0.1:9092"
 
 
@@ -53,7 +56,7 @@ def hub_config(portal_env: dict[str, str]) -> HubConfig:
 @pytest.fixture(scope="session")
 def kafka_broker() -> str:
     """The real local broker (``scripts/kafka.sh up`` is idempotent); its bootstrap address."""
-    rc = subprocess.call(["bash", str(PROJECT_ROOT / "scripts" / "kafka.sh"), "up"])  # noqa: S603, S607
+    rc = subprocess.call(["bash", str(PROJECT_ROOT / "scripts" / "kafka.sh"), "up"])
     if rc != 0:
         pytest.fail("the local Kafka broker could not be started (see var/kafka/broker.log)")
     return BOOTSTRAP
@@ -61,7 +64,7 @@ def kafka_broker() -> str:
 
 @pytest.fixture
 def local_hub(kafka_broker: str, tmp_path: Path) -> Iterator[Callable[..., LocalHub]]:
-    """Factory of hub processes with isolated topics, groups, ports and directories; all stopped after."""
+    """Factory of hub processes with isolated topics, groups, ports and dirs; stopped after."""
     started: list[LocalHub] = []
 
     def start(*roles: str, **kwargs: Any) -> LocalHub:

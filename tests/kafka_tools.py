@@ -6,7 +6,9 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 
-def read_topic(bootstrap: str, topic: str, timeout: float = 10.0) -> list[tuple[bytes | None, bytes]]:
+def read_topic(
+    bootstrap: str, topic: str, timeout: float = 10.0
+) -> list[tuple[bytes | None, bytes]]:
     """Every message currently in ``topic`` (all partitions, from the start), as (key, value)."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
     meta = admin.list_topics(topic, timeout=timeout).topics.get(topic)

@@ -117,7 +117,7 @@ def run_roles(settings: HubSettings, roles: Iterable[Role]) -> None:
         codec=codec_from_settings(settings.schema_registry_url),
         blobs=LocalBlobStore(settings.blob_dir),
         metrics=metrics,
-        progress=ProgressMonitor(),
+        progress=ProgressMonitor(stall_seconds=settings.stall_seconds),
     )
     stage_roles = [r for r in STAGE_ROLES if r in roles]
     # all roles together form one group; a role alone forms its own

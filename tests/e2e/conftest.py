@@ -21,7 +21,9 @@ class HubDriver:
 
     def __init__(self, hub: LocalHub) -> None:
         self.hub = hub
-        self.clients = {p: IntakeClient(hub.intake_url, p, s) for p, s in hub.portal_secrets.items()}
+        self.clients = {
+            p: IntakeClient(hub.intake_url, p, s) for p, s in hub.portal_secrets.items()
+        }
 
     def example(self, stem: str, *, fresh: bool = True) -> dict[str, Any]:
         """An example submission; ``fresh`` gives it a new submissionId (a new case)."""
@@ -48,7 +50,9 @@ class HubDriver:
             if view.get("final"):
                 return view
             if time.monotonic() > deadline:
-                raise AssertionError(f"case {case_id} not final after {timeout}s: {view}\n{self.hub.log_tail()}")
+                raise AssertionError(
+                    f"case {case_id} not final after {timeout}s: {view}\n{self.hub.log_tail()}"
+                )
             time.sleep(0.2)
 
     def inbox(self, tenant: str, connector: str = "dms") -> list[Path]:
