@@ -85,6 +85,10 @@ PY
 
 up() {
   if running_pid >/dev/null && metadata_ok; then log "already running on 127.0.0.1:$port"; return 0; fi
+  if ! running_pid >/dev/null && metadata_ok; then
+    log "a broker not started from $home already answers on 127.0.0.1:$port; using it ('down' will not stop it)"
+    return 0
+  fi
   fetch_jars
   write_properties
   if [ ! -f "$home/data/meta.properties" ]; then

@@ -129,7 +129,9 @@ class Intake:
 
     def __init__(self, deps: IntakeDeps) -> None:
         self.deps = deps
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # one lock per case in flight, so concurrent repeats of a submission are serialised
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._holders: defaultdict[str, int] = defaultdict(int)
 
     async def submit(self, request: web.Request) -> web.Response:
         """``POST /v1/applications``."""
@@ -172,8 +174,10 @@ class Intake:
             )
         case_id = application_id(portal, submission.submissionId)
         structlog.contextvars.bind_contextvars(case_id=case_id, tenant=tenant.id)
+        lock = self._locks.setdefault(case_id, asyncio.Lock())
+        self._holders[case_id] += 1
         try:
-            async with self._locks[case_id]:
+            async with lock:
                 return await self._accept(
                     case_id=case_id,
                     tenant=tenant.id,
@@ -183,7 +187,9 @@ class Intake:
                     blobs=blobs,
                 )
         finally:
-            self._locks.pop(case_id, None)
+            self._holders[case_id] -= 1
+            if not self._holders[case_id]:
+                del self._holders[case_id], self._locks[case_id]
             structlog.contextvars.unbind_contextvars("case_id", "tenant")
 
     async def _accept(
