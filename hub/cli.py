@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from hub import __version__
@@ -30,6 +31,47 @@ def _parser() -> argparse.ArgumentParser:
     for role, text in ROLE_HELP.items():
         sub.add_parser(role, help=text, description=text + ". Stops on SIGINT/SIGTERM.")
 
+    c = sub.add_parser(
+        "config",
+        help="check the tenant and portal configuration",
+        description="Validate config/ (tenants/*.yaml, portals.yaml): schema, references, area "
+        "keys, rules that can never match, connector settings, and that every referenced secret "
+        "is present. Lists every problem with file, line and field; exit 0 when there is none.",
+    )
+    c_sub = c.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    v = c_sub.add_parser(
+        "validate",
+        help="validate a configuration directory",
+        description="Validate DIR (default: HUB_CONFIG_DIR, else ./config).",
+    )
+    v.add_argument("dir", nargs="?", type=Path, help="configuration directory")
+    v.add_argument(
+        "--no-secrets",
+        action="store_true",
+        help="do not require the referenced secrets to be present (CI, review)",
+    )
+
+    r = sub.add_parser(
+        "routes",
+        help="show the routing rules, or explain where a document would go",
+        description="'list' prints every tenant's rules in evaluation order; 'explain FILE' "
+        "shows, for a submission JSON or an XRechnung XML, the responsible tenant, the rule "
+        "that matches and the connectors, or why it would be refused or quarantined.",
+    )
+    r_sub = r.add_subparsers(dest="routes_command", required=True, metavar="ACTION")
+    r_sub.add_parser(
+        "list",
+        help="every tenant's rules as a table",
+        description="Every tenant's rules as a table, in evaluation order.",
+    )
+    e = r_sub.add_parser(
+        "explain",
+        help="explain the routing of submission or invoice files",
+        description="Explain where each FILE (.json submission or .xml "
+        "e-invoice) would be routed, without sending anything.",
+    )
+    e.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
     s = sub.add_parser(
         "submit",
         help="sign and post submission files to intake",
@@ -42,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         "--url", default="http://127.0.0.1:8080", help="intake base URL (default: %(default)s)"
     )
     s.add_argument("--secret", help="signing secret (default: from the portal's secret reference)")
+    s.add_argument("--portal", help="portal client to sign as (required for .xml e-invoices)")
 
     k = sub.add_parser(
         "kafka",
@@ -55,52 +98,127 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         help="run the whole hub on the examples and print a result table",
         description="Starts Kafka (if needed) and the hub, submits every file in "
-        "examples/applications, waits for each case's final status, prints a table "
-        "and the media-break-free ratio, then stops what it started.",
+        "examples/applications and examples/invoices, waits for each case's final status, "
+        "prints a table and the media-break-free ratio, then stops what it started.",
     )
-    d.add_argument("--examples", type=Path, default=None, help="directory of submission JSON files")
+    d.add_argument(
+        "--examples",
+        type=Path,
+        default=None,
+        help="folder with applications/*.json and invoices/*.xml (default: examples/)",
+    )
     d.add_argument(
         "--timeout", type=float, default=120.0, help="seconds to wait for final statuses"
     )
     return p
 
 
-def _submit(files: list[Path], url: str, secret: str | None) -> int:
-    from hub.config import load_config
-    from hub.intake.client import IntakeClient
+def _config_dir(given: Path | None) -> Path:
     from hub.settings import HubSettings
 
-    config = None
+    return given or HubSettings().config_dir
+
+
+def _validate(config_dir: Path, require_secrets: bool) -> int:
+    from hub.config import ConfigError, load_config
+    from hub.delivery.connector import connector_problems
+
+    try:
+        config = load_config(config_dir, require_secrets=require_secrets)
+    except ConfigError as exc:
+        print(f"{len(exc.problems)} problem(s) in {config_dir}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    problems = connector_problems(config.tenants)
+    for tenant, field, message in problems:
+        print(f"  {config_dir}/tenants/{tenant}.yaml: {field}: {message}", file=sys.stderr)
+    if problems:
+        return 1
+    routes = sum(len(t.routes) for t in config.tenants.values())
+    print(
+        f"{config_dir}: valid ({len(config.tenants)} tenants, {routes} routes, "
+        f"{len(config.portals)} portals)"
+    )
+    return 0
+
+
+def _routes(args: argparse.Namespace) -> int:
+    from hub.config import ConfigError, load_config
+    from hub.routing.explain import explain, route_table
+
+    config_dir = _config_dir(None)
+    try:
+        config = load_config(config_dir, require_secrets=False)
+    except ConfigError as exc:
+        print(f"configuration invalid:\n{exc}", file=sys.stderr)
+        return 2
+    if args.routes_command == "list":
+        rows = [("tenant", "rule", "matches", "to"), *route_table(config)]
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        for row in rows:
+            print("  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)), row[3])
+        return 0
+    status = 0
+    for path in args.files:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{path}:")
+        print(explain(raw, config).render())
+    return status
+
+
+def _portal_secret(portal: str, given: str | None) -> str | None:
+    from hub.config import load_config
+    from hub.settings import HubSettings
+
+    if given:
+        return given
+    config = load_config(HubSettings().config_dir, require_secrets=False)
+    client = config.portals.get(portal)
+    resolved = client.secret.resolve() if client else None
+    if resolved is None:
+        where = client.secret.describe() if client else "an entry in config/portals.yaml"
+        print(f"no secret for portal {portal!r}: set {where} or pass --secret", file=sys.stderr)
+        return None
+    return resolved.get_secret_value()
+
+
+def _submit(files: list[Path], url: str, secret: str | None, portal: str | None) -> int:
+    from hub.intake.client import IntakeClient
+
     failed = 0
     for path in files:
         try:
             body = path.read_bytes()
-            portal = json.loads(body)["portal"]
+            is_invoice = body.lstrip()[:1] == b"<"
+            sender = portal if is_invoice else json.loads(body)["portal"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(f"{path}: cannot read a submission with a 'portal' field: {exc}", file=sys.stderr)
             failed += 1
             continue
-        key = secret
+        if not sender:
+            print(
+                f"{path}: an e-invoice needs --portal (the sending portal client)", file=sys.stderr
+            )
+            failed += 1
+            continue
+        key = _portal_secret(sender, secret)
         if key is None:
-            config = config or load_config(HubSettings().config_dir, require_secrets=False)
-            client_cfg = config.portals.get(portal)
-            resolved = client_cfg.secret.resolve() if client_cfg else None
-            if resolved is None:
-                where = client_cfg.secret.describe() if client_cfg else "config/portals.yaml"
-                print(
-                    f"{path}: no secret for portal {portal!r}: set {where} or pass --secret",
-                    file=sys.stderr,
-                )
-                failed += 1
-                continue
-            key = resolved.get_secret_value()
-        client = IntakeClient(url, portal, key)
+            failed += 1
+            continue
+        client = IntakeClient(url, sender, key)
         try:
-            result = client.submit(body)
+            result = client.submit_invoice(body) if is_invoice else client.submit(body)
         finally:
             client.close()
+        case_id = result.body.get("invoiceId") or result.body.get("applicationId")
         if result.accepted:
-            print(f"{path}: {result.status} {result.body.get('applicationId')}")
+            print(f"{path}: {result.status} {case_id}")
         else:
             failed += 1
             detail = result.body.get("detail") or result.body.get("errors") or ""
@@ -110,30 +228,45 @@ def _submit(files: list[Path], url: str, secret: str | None) -> int:
     return 1 if failed else 0
 
 
+def _run_roles(args: argparse.Namespace) -> int:
+    from hub.config import ConfigError
+    from hub.delivery.errors import ConnectorConfigError
+    from hub.runtime.app import STAGE_ROLES, Role
+    from hub.runtime.worker import run_roles
+    from hub.settings import HubSettings
+
+    roles = {Role.intake, *STAGE_ROLES} if args.command == "run" else {Role(args.command)}
+    try:
+        run_roles(HubSettings(), roles)
+    except (ConfigError, ConnectorConfigError) as exc:
+        print(f"configuration invalid:\n{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _kafka(args: argparse.Namespace) -> int:
+    from hub.runtime.local import kafka
+
+    return kafka(args.action)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from hub.demo import EXAMPLES, run_demo
+
+    return run_demo(args.examples or EXAMPLES, timeout=args.timeout)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    **dict.fromkeys(ROLE_HELP, _run_roles),
+    "submit": lambda a: _submit(a.files, a.url, a.secret, a.portal),
+    "config": lambda a: _validate(_config_dir(a.dir), require_secrets=not a.no_secrets),
+    "routes": _routes,
+    "kafka": _kafka,
+    "demo": _demo,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hub`` command."""
     args = _parser().parse_args(argv)
-    if args.command in ROLE_HELP:
-        from hub.config import ConfigError
-        from hub.runtime.app import STAGE_ROLES, Role
-        from hub.runtime.worker import run_roles
-        from hub.settings import HubSettings
-
-        roles = {Role.intake, *STAGE_ROLES} if args.command == "run" else {Role(args.command)}
-        try:
-            run_roles(HubSettings(), roles)
-        except ConfigError as exc:
-            print(f"configuration invalid:\n{exc}", file=sys.stderr)
-            return 2
-        return 0
-    if args.command == "submit":
-        return _submit(args.files, args.url, args.secret)
-    if args.command == "kafka":
-        from hub.runtime.local import kafka
-
-        return kafka(args.action)
-    if args.command == "demo":
-        from hub.demo import EXAMPLES, run_demo
-
-        return run_demo(args.examples or EXAMPLES, timeout=args.timeout)
-    return 2
+    return COMMANDS[args.command](args)

@@ -17,10 +17,10 @@ class HubMetrics:
 
     def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
         self.registry = registry
-        self.applications_received = Counter(
-            "hub_applications_received_total",
-            "Submissions accepted by intake (repeats not counted)",
-            ["tenant", "service"],
+        self.cases_received = Counter(
+            "hub_cases_received_total",
+            "Cases accepted by intake (repeats not counted); kind is application or invoice",
+            ["kind", "tenant", "service"],
             registry=registry,
         )
         self.intake_rejected = Counter(

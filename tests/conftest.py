@@ -15,10 +15,7 @@ from hub.runtime.local import PORTAL_SECRET_ENV, PROJECT_ROOT, LocalHub
 
 EXAMPLES = PROJECT_ROOT / "examples" / "applications"
 CONFIG_DIR = PROJECT_ROOT / "config"
-TEST_SECRETS = {
-    "civento-hessen": "test-secret-hessen",
-    "civento-standesamt": "test-secret-standesamt",
-}
+TEST_SECRETS = {portal: f"test-secret-{portal}" for portal in PORTAL_SECRET_ENV}
 BOOTSTRAP = "127.0.0.1:9092"
 
 
@@ -77,3 +74,4 @@ def local_hub(kafka_broker: str, tmp_path: Path) -> Iterator[Callable[..., Local
     yield start
     for hub in started:
         hub.stop()
+

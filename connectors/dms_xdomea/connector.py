@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.dms_xdomea.render import (
     DEFAULT_MESSAGE_TYPE,
@@ -10,50 +13,58 @@ from connectors.dms_xdomea.render import (
     message_filename,
     render_package,
 )
-from hub.config.tenants import ConnectorConfig, DirectoryTransport, Tenant
+from hub.config.tenants import DirectoryTransport
 from hub.delivery.connector import Connector, Document, HandoverReceipt
 from hub.delivery.errors import ConnectorConfigError, PermanentError
 from hub.delivery.transports import drop_file
 from hub.events.models import DeliveryRequested
 
 
-class DmsXdomeaConnector(Connector):
-    """Files each case into a DMS import directory as ``{delivery id}_{type}.zip``.
+class DmsXdomeaSettings(BaseModel):
+    """``options`` of a ``dms.xdomea`` instance."""
 
-    Options (``connectors.<id>.options`` in the tenant YAML):
-    ``message_type`` (default ``0601``), ``org_unit`` (recipient organisation unit).
-    """
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message_type: str = Field(DEFAULT_MESSAGE_TYPE, pattern=r"^\d{4}$")
+    org_unit: str | None = Field(None, min_length=1, max_length=200)
+
+
+class DmsXdomeaConnector(Connector):
+    """Files each case into a DMS import directory as ``{delivery id}_{type}.zip``."""
 
     kind = "dms.xdomea"
+    Settings: ClassVar[type[BaseModel]] = DmsXdomeaSettings
 
-    def __init__(self, tenant: Tenant, connector_id: str, config: ConnectorConfig) -> None:
-        super().__init__(tenant, connector_id, config)
+    def check_transport(self, where: str) -> None:
+        """Only a directory drop makes sense for an import folder."""
         if not isinstance(self.config.transport, DirectoryTransport):
-            raise ConnectorConfigError(
-                f"tenant {self.tenant.id}: connectors.{self.connector_id}.transport: "
-                "dms.xdomea needs type: directory"
-            )
-        self.directory = self.config.transport.path
-        self.message_type = str(self.config.options.get("message_type", DEFAULT_MESSAGE_TYPE))
-        org_unit = self.config.options.get("org_unit")
-        self.recipient = Recipient(
-            authority_id=self.tenant.ars or self.tenant.ags or self.tenant.id,
-            authority_name=self.tenant.name,
-            org_unit=str(org_unit) if org_unit else None,
-        )
+            raise ConnectorConfigError(f"{where}.transport: dms.xdomea needs type: directory")
+
+    @property
+    def options(self) -> DmsXdomeaSettings:
+        """The validated options."""
+        assert isinstance(self.settings, DmsXdomeaSettings)
+        return self.settings
+
+    @property
+    def recipient(self) -> Recipient:
+        """Who the messages are addressed to: the tenant's area key and name."""
+        t = self.tenant
+        return Recipient(t.ars or t.ags or t.id, t.name, self.options.org_unit)
 
     def render(self, request: DeliveryRequested, attachments: Mapping[str, bytes]) -> Document:
         """The xdomea ZIP of one delivery."""
+        message_type = self.options.message_type
         try:
-            content = render_package(request, attachments, self.recipient, self.message_type)
+            content = render_package(request, attachments, self.recipient, message_type)
         except (ValueError, KeyError) as exc:
             raise PermanentError(
                 "case cannot be rendered as xdomea", detail=str(exc), reason="mapping"
             ) from exc
-        return Document(
-            message_filename(request.delivery_id, self.message_type), content, "application/zip"
-        )
+        filename = message_filename(request.delivery_id, message_type)
+        return Document(filename, content, "application/zip")
 
     def deliver(self, document: Document, delivery_id: str) -> HandoverReceipt:
         """Drop the ZIP into the import directory (atomic, at most once)."""
-        return drop_file(self.directory, document)
+        assert isinstance(self.config.transport, DirectoryTransport)
+        return drop_file(self.config.transport.path, document)

@@ -16,8 +16,6 @@ because DMS products differ in the profile they import.
 from __future__ import annotations
 
 import io
-import json
-import re
 import uuid
 import zipfile
 from collections.abc import Mapping
@@ -26,7 +24,10 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from hub import __version__
+from hub.delivery.rendering import attachment_entries, form_document, safe_name
 from hub.events.models import Application, DeliveryRequested
+
+__all__ = ["form_document", "primary_documents", "render_message", "render_package", "safe_name"]
 
 XDOMEA_NS = "urn:xoev-de:xdomea:schema:3.0.0"
 DEFAULT_MESSAGE_TYPE = "0601"  # Fachverfahren -> DMS group: file a case (Vorgang ablegen)
@@ -70,34 +71,9 @@ def _timestamp(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 
 
-def safe_name(name: str) -> str:
-    """A file name safe inside a ZIP: no directories, no control characters."""
-    cleaned = re.sub(r"[^\w.\- ]", "_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
-    return cleaned or "dokument"
-
-
 def primary_documents(app: Application) -> list[tuple[str, str]]:
     """(ZIP entry name, sha256) of every attachment, unique and in submission order."""
-    return [
-        (f"{i + 1:02d}_{safe_name(att.filename)}", att.sha256)
-        for i, att in enumerate(app.attachments)
-    ]
-
-
-def form_document(app: Application) -> bytes:
-    """The submission's own content as the case's first document (JSON)."""
-    doc = {
-        "portal": app.portal,
-        "submissionId": app.submission_id,
-        "submittedAt": app.submitted_at.isoformat(),
-        "service": {"leikaId": app.service.leika_id, "name": app.service.name},
-        "authority": app.authority.model_dump(exclude_none=True),
-        "applicant": app.applicant.model_dump(mode="json", exclude_none=True),
-        "formData": json.loads(app.form_data_json),
-        "payment": app.payment.model_dump(exclude_none=True) if app.payment else None,
-        "replyChannel": app.reply_channel.model_dump() if app.reply_channel else None,
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True).encode()
+    return attachment_entries(app)
 
 
 def _version(doc: ET.Element, filename: str, media_type: str) -> None:

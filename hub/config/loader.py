@@ -178,6 +178,7 @@ def _load_tenants(config_dir: Path, problems: list[ConfigProblem]) -> dict[str, 
             )
         if tenant.id in tenants:
             problems.append(ConfigProblem(str(path), "id", f"duplicate tenant id {tenant.id!r}"))
+        _check_routes(path, doc, tenant, problems)
         for field_path, ref in tenant.secret_refs():
             if ref.resolve() is None:
                 problems.append(
@@ -191,18 +192,53 @@ def _load_tenants(config_dir: Path, problems: list[ConfigProblem]) -> dict[str, 
 def _check_areas(
     tenants: dict[str, Tenant], config_dir: Path, problems: list[ConfigProblem]
 ) -> None:
-    seen: dict[str, str] = {}
+    """Area keys and Leitweg-ID prefixes belong to one tenant each."""
+    seen: dict[tuple[str, str], str] = {}
     for t in tenants.values():
-        for key in filter(None, (t.ags, t.ars)):
-            if key in seen:
+        keys = [("ags", t.ags), ("ars", t.ars)] + [
+            (f"leitweg_ids.{i}", p) for i, p in enumerate(t.leitweg_ids)
+        ]
+        for field_path, key in keys:
+            if key is None:
+                continue
+            kind = "leitweg" if field_path.startswith("leitweg") else "area"
+            owner = seen.setdefault((kind, key), t.id)
+            if owner != t.id:
                 problems.append(
                     ConfigProblem(
                         str(config_dir / "tenants" / f"{t.id}.yaml"),
-                        "ags" if key == t.ags else "ars",
-                        f"area key {key} is also claimed by tenant {seen[key]!r}",
+                        field_path,
+                        f"{key} is also claimed by tenant {owner!r}",
                     )
                 )
-            seen[key] = t.id
+
+
+def _check_routes(path: Path, doc: _Doc, tenant: Tenant, problems: list[ConfigProblem]) -> None:
+    """Rules that can never match, and invoices with nowhere to go."""
+    first_for: dict[str, int] = {}
+    for i, rule in enumerate(tenant.routes):
+        earlier = first_for.get(rule.service, first_for.get("*"))
+        if earlier is not None:
+            problems.append(
+                ConfigProblem(
+                    str(path),
+                    f"routes.{i}",
+                    f"never matches: routes.{earlier} ({tenant.routes[earlier].label}) "
+                    f"already takes service {rule.service}",
+                    _line_of(doc, ("routes", i)),
+                )
+            )
+        first_for.setdefault(rule.service, i)
+    if tenant.leitweg_ids and tenant.invoices is None and tenant.fallback is None:
+        problems.append(
+            ConfigProblem(
+                str(path),
+                "invoices",
+                "leitweg_ids are given but neither invoices.to nor a fallback: "
+                "every invoice would be quarantined",
+                _line_of(doc, ("leitweg_ids",)),
+            )
+        )
 
 
 def _load_portals(

@@ -75,6 +75,13 @@ class Route(_Strict):
         return self.name or f"service:{self.service}"
 
 
+class InvoiceRoute(_Strict):
+    """Where the tenant's e-invoices go."""
+
+    name: str = "invoices"
+    to: list[Annotated[str, Field(pattern=CONNECTOR_ID)]] = Field(min_length=1)
+
+
 class Tenant(_Strict):
     """One partner of the cooperation."""
 
@@ -85,6 +92,7 @@ class Tenant(_Strict):
     leitweg_ids: list[Annotated[str, Field(pattern=r"^\d{2,12}$")]] = Field(default_factory=list)
     connectors: dict[Annotated[str, Field(pattern=CONNECTOR_ID)], ConnectorConfig]
     routes: list[Route] = Field(default_factory=list)
+    invoices: InvoiceRoute | None = None
     fallback: str | None = Field(None, description="connector for cases no route matches")
 
     @model_validator(mode="after")
@@ -94,6 +102,9 @@ class Tenant(_Strict):
             for target in route.to:
                 if target not in known:
                     raise ValueError(f"routes[{i}].to names undefined connector {target!r}")
+        for target in self.invoices.to if self.invoices else []:
+            if target not in known:
+                raise ValueError(f"invoices.to names undefined connector {target!r}")
         if self.fallback is not None and self.fallback not in known:
             raise ValueError(f"fallback names undefined connector {self.fallback!r}")
         if self.ars and self.ags and not self.ars.startswith(self.ags[:5]):

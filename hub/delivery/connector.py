@@ -13,11 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
-from typing import ClassVar
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hub.config.tenants import ConnectorConfig, Tenant
 from hub.delivery.errors import ConnectorConfigError
 from hub.events.models import DeliveryRequested
+
+CaseType = Literal["application", "invoice"]
 
 ENTRY_POINT_GROUP = "hub.connectors"
 
@@ -39,16 +43,40 @@ class HandoverReceipt:
     duplicate: bool = False
 
 
+class NoOptions(BaseModel):
+    """Settings of a connector kind that takes no ``options``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
 class Connector(ABC):
-    """Base of every connector kind."""
+    """Base of every connector kind.
+
+    ``Settings`` validates the instance's ``options`` from the tenant YAML;
+    ``handles`` says which cases it can render, so routes to it can be checked.
+    """
 
     kind: ClassVar[str]
     media_break: ClassVar[bool] = False  # True for manual.* kinds (clerk mailbox, print)
+    handles: ClassVar[frozenset[CaseType]] = frozenset({"application"})
+    Settings: ClassVar[type[BaseModel]] = NoOptions
 
     def __init__(self, tenant: Tenant, connector_id: str, config: ConnectorConfig) -> None:
         self.tenant = tenant
         self.connector_id = connector_id
         self.config = config
+        where = f"tenant {tenant.id}: connectors.{connector_id}"
+        try:
+            self.settings = self.Settings.model_validate(config.options)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise ConnectorConfigError(f"{where}.options.{field}: {first['msg']}") from None
+        self.check_transport(where)
+
+    def check_transport(self, where: str) -> None:
+        """Raise :class:`ConnectorConfigError` when the transport does not suit this kind."""
+        del where  # any transport suits the base; kinds narrow this down
 
     @abstractmethod
     def render(self, request: DeliveryRequested, attachments: Mapping[str, bytes]) -> Document:
@@ -71,14 +99,40 @@ def connector_kinds() -> dict[str, type[Connector]]:
     return kinds
 
 
+def connector_problems(tenants: Mapping[str, Tenant]) -> list[tuple[str, str, str]]:
+    """(tenant id, field, message) for every connector that cannot be built or cannot render
+    what its routes send it."""
+    problems: list[tuple[str, str, str]] = []
+    for tenant in tenants.values():
+        built: dict[str, Connector] = {}
+        for cid in tenant.connectors:
+            try:
+                built[cid] = build_connector(tenant, cid)
+            except ConnectorConfigError as exc:
+                problems.append((tenant.id, f"connectors.{cid}", exc.message))
+        for i, route in enumerate(tenant.routes):
+            for target in route.to:
+                if target in built and "application" not in built[target].handles:
+                    kind = built[target].kind
+                    problems.append(
+                        (tenant.id, f"routes.{i}.to", f"{target} ({kind}) cannot take applications")
+                    )
+        for target in tenant.invoices.to if tenant.invoices else []:
+            if target in built and "invoice" not in built[target].handles:
+                kind = built[target].kind
+                problems.append(
+                    (tenant.id, "invoices.to", f"{target} ({kind}) cannot take invoices")
+                )
+        if tenant.fallback in built and "application" not in built[tenant.fallback].handles:
+            problems.append((tenant.id, "fallback", f"{tenant.fallback} cannot take applications"))
+    return problems
+
+
 def build_connector(tenant: Tenant, connector_id: str) -> Connector:
     """The connector instance ``connector_id`` of ``tenant``."""
     config = tenant.connectors[connector_id]
     cls = connector_kinds().get(config.kind)
     if cls is None:
         known = ", ".join(sorted(connector_kinds())) or "none"
-        raise ConnectorConfigError(
-            f"tenant {tenant.id}: connectors.{connector_id}.kind: unknown kind {config.kind!r} "
-            f"(installed: {known})"
-        )
+        raise ConnectorConfigError(f"unknown kind {config.kind!r} (installed: {known})")
     return cls(tenant, connector_id, config)

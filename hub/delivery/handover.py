@@ -36,18 +36,17 @@ class RetryPolicy:
 
 
 def _load_attachments(request: DeliveryRequested, blobs: BlobStore) -> dict[str, bytes]:
-    app = request.application
-    if app is None:
-        return {}
+    """Bytes of every document the case references, by sha256."""
+    refs = list(request.application.attachments) if request.application else []
+    if request.invoice is not None:
+        refs.append(request.invoice.document)
     found: dict[str, bytes] = {}
-    for att in app.attachments:
+    for ref in refs:
         try:
-            found[att.sha256] = blobs.get(att.uri)
+            found[ref.sha256] = blobs.get(ref.uri)
         except FileNotFoundError as exc:
             raise PermanentError(
-                "attachment missing from the blob store",
-                detail=att.uri,
-                reason="attachment_missing",
+                "document missing from the blob store", detail=ref.uri, reason="attachment_missing"
             ) from exc
     return found
 

@@ -35,12 +35,16 @@ class CatalogEntry:
 class SchemaCatalog:
     """All event schemas of one directory, by model, by full name and by fingerprint."""
 
-    def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
+    def __init__(self, schema_dir: Path = SCHEMA_DIR, *, partial: bool = False) -> None:
+        """Load every event schema of ``schema_dir``; ``partial`` allows events it lacks
+        (a released version from before an event type existed)."""
         self.schema_dir = schema_dir
         by_name: dict[str, CatalogEntry] = {}
         for model in EVENT_TYPES:
             path = schema_dir / f"{model.avro_name}.avsc"
             if not path.is_file():
+                if partial:
+                    continue
                 raise FileNotFoundError(f"schema for {model.__name__} missing: {path}")
             expanded = load_schema(str(path), _write_hint=False)
             if not isinstance(expanded, dict):
@@ -60,6 +64,10 @@ class SchemaCatalog:
         """Entry of an event model."""
         return self._by_name[model.avro_name]
 
+    def has_model(self, model: type[Event]) -> bool:
+        """True when this catalog has a schema for ``model``."""
+        return model.avro_name in self._by_name
+
     def by_fingerprint(self, fp: bytes) -> CatalogEntry | None:
         """Entry whose writer schema has this fingerprint, or None."""
         return self._by_fingerprint.get(fp)
@@ -73,7 +81,22 @@ class SchemaCatalog:
         return list(self._by_name.values())
 
 
+RELEASED_DIR = SCHEMA_DIR / "released"
+
+
 @cache
 def default_catalog() -> SchemaCatalog:
     """The catalog shipped with the project, parsed once."""
     return SchemaCatalog()
+
+
+@cache
+def released_catalogs() -> tuple[SchemaCatalog, ...]:
+    """Every released schema version, oldest first (writer schemas of older producers)."""
+    if not RELEASED_DIR.is_dir():
+        return ()
+    versions = sorted(
+        (d for d in RELEASED_DIR.iterdir() if d.is_dir()),
+        key=lambda d: tuple(int(p) if p.isdigit() else 0 for p in d.name.split(".")),
+    )
+    return tuple(SchemaCatalog(d, partial=True) for d in versions)

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
-from hub.events.catalog import CatalogEntry, SchemaCatalog, default_catalog
+from hub.events.catalog import CatalogEntry, SchemaCatalog, default_catalog, released_catalogs
 from hub.events.models import Event
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
@@ -75,7 +75,7 @@ class SingleObjectCodec:
         self.catalog = catalog or default_catalog()
         # fingerprint -> (current entry to read into, writer schema of that fingerprint)
         self._writers: dict[bytes, tuple[CatalogEntry, Any]] = {}
-        for old in history:
+        for old in (*released_catalogs(), *history) if catalog is None else history:
             for e in old.entries():
                 self._writers[e.fingerprint] = (self.catalog.for_model(e.model), e.parsed)
         for e in self.catalog.entries():

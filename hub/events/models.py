@@ -7,13 +7,14 @@ round-tripping every model through its schema.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 NAMESPACE = "de.ikz.hub.events"
+INVOICE_SERVICE = "xrechnung"  # the "service" of e-invoice cases in journeys and metric labels
 
 
 def utc_now() -> datetime:
@@ -116,6 +117,23 @@ class Application(_Model):
     reply_channel: ReplyChannel | None = None
 
 
+class Invoice(_Model):
+    """An XRechnung e-invoice: header business terms plus the original document by reference."""
+
+    syntax: str
+    document_type: str
+    invoice_number: str
+    issue_date: date
+    type_code: str
+    currency: str
+    leitweg_id: str
+    specification_id: str
+    seller_name: str
+    seller_vat_id: str | None = None
+    payable_amount: str | None = None
+    document: AttachmentRef
+
+
 class Event(_Model):
     """Base of every top-level event; ``avro_name`` links it to its schema."""
 
@@ -128,6 +146,12 @@ class ApplicationSubmitted(Event):
     application: Application
 
 
+class InvoiceReceived(Event):
+    avro_name: ClassVar[str] = f"{NAMESPACE}.InvoiceReceived"
+    portal: str
+    invoice: Invoice
+
+
 class DeliveryRequested(Event):
     avro_name: ClassVar[str] = f"{NAMESPACE}.DeliveryRequested"
     delivery_id: str
@@ -135,6 +159,7 @@ class DeliveryRequested(Event):
     connector_kind: str
     rule: str
     application: Application | None = None
+    invoice: Invoice | None = None
 
 
 class PlannedDelivery(_Model):
@@ -211,6 +236,7 @@ class Quarantined(Event):
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     ApplicationSubmitted,
+    InvoiceReceived,
     DeliveryRequested,
     CaseRouted,
     DeliveryOutcome,

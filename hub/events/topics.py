@@ -15,6 +15,7 @@ from hub.events.models import (
     DeliveryOutcome,
     DeliveryRequested,
     Event,
+    InvoiceReceived,
     Quarantined,
 )
 
@@ -29,6 +30,11 @@ class Topics:
     def submitted(self) -> str:
         """ApplicationSubmitted, written by intake."""
         return f"{self.prefix}.applications.submitted"
+
+    @property
+    def invoices(self) -> str:
+        """InvoiceReceived, written by intake."""
+        return f"{self.prefix}.invoices.received"
 
     @property
     def routed(self) -> str:
@@ -58,6 +64,7 @@ class Topics:
         """Fixed topics and the one event type each carries."""
         return {
             self.submitted: ApplicationSubmitted,
+            self.invoices: InvoiceReceived,
             self.routed: CaseRouted,
             self.outcomes: DeliveryOutcome,
             self.status: CaseStatusChanged,

@@ -13,6 +13,7 @@ import asyncio
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +25,19 @@ from pydantic import ValidationError
 
 from hub.config import HubConfig
 from hub.events.codec import EventCodec
-from hub.events.models import ApplicationSubmitted, Authority, Envelope
+from hub.events.models import (
+    INVOICE_SERVICE,
+    ApplicationSubmitted,
+    Authority,
+    Envelope,
+    Event,
+    InvoiceReceived,
+)
 from hub.events.topics import Topics
-from hub.ids import application_id, is_uuid
+from hub.ids import application_id, invoice_id, is_uuid
 from hub.intake import signing
 from hub.intake.blobstore import BlobStore
+from hub.intake.invoice import InvoiceError, document_sha256, parse_invoice, to_invoice
 from hub.intake.problems import Problem
 from hub.intake.producer import EventProducer, ProduceError
 from hub.intake.receipts import Receipt, ReceiptStore
@@ -39,11 +48,13 @@ from hub.intake.submission import (
     to_application,
 )
 from hub.metrics import HubMetrics
-from hub.routing.rules import ResponsibilityError, responsible_tenant
+from hub.routing.leitweg import LeitwegError, parse_leitweg_id
+from hub.routing.rules import ResponsibilityError, responsible_tenant, tenant_for_leitweg_id
 
 log = structlog.get_logger("hub.intake")
 
 JSON_TYPES = ("application/json",)
+XML_TYPES = ("application/xml", "text/xml")
 
 
 @dataclass
@@ -79,13 +90,13 @@ def _validation_problem(exc: ValidationError) -> Problem:
     return Problem(422, "validation_failed", "The submission is not valid", errors=errors)
 
 
-async def _read_body(request: web.Request, deps: IntakeDeps) -> bytes:
-    if request.content_type not in JSON_TYPES:
+async def _read_body(request: web.Request, deps: IntakeDeps, media_types: tuple[str, ...]) -> bytes:
+    if request.content_type not in media_types:
         raise Problem(
             415,
             "unsupported_media_type",
             "Unsupported media type",
-            f"send application/json, not {request.content_type or 'nothing'}",
+            f"send {' or '.join(media_types)}, not {request.content_type or 'nothing'}",
         )
     too_large = Problem(
         413, "body_too_large", "Request body too large", f"limit is {deps.max_body_bytes} bytes"
@@ -124,6 +135,32 @@ def _parse(body: bytes) -> tuple[dict[str, Any], Submission]:
         raise _validation_problem(exc) from None
 
 
+@dataclass(frozen=True)
+class NewCase:
+    """Everything needed to accept one case once it passed every check."""
+
+    case_id: str
+    kind: str  # application | invoice
+    portal: str
+    tenant: str
+    service: str
+    fingerprint: str  # of the content; equal content is a repeat, other content a conflict
+    documents: list[tuple[str, bytes]]  # (sha256, bytes) to store before the event
+    topic: str
+    build_event: Callable[[list[str]], Event]  # from the documents' URIs
+    conflict_detail: str
+
+
+def _tenant_problem(exc: ResponsibilityError, pointer: str) -> Problem:
+    return Problem(
+        422,
+        exc.reason,
+        "No partner is responsible for this case",
+        exc.detail,
+        errors=[{"pointer": pointer, "detail": exc.detail}],
+    )
+
+
 class Intake:
     """Request handlers bound to their dependencies."""
 
@@ -133,10 +170,19 @@ class Intake:
         self._locks: dict[str, asyncio.Lock] = {}
         self._holders: defaultdict[str, int] = defaultdict(int)
 
+    def _check_portal_serves(self, portal: str, tenant: str) -> None:
+        if tenant not in self.deps.config.portals[portal].tenants:
+            raise Problem(
+                403,
+                "tenant_not_allowed",
+                "Portal may not submit for this partner",
+                f"portal {portal!r} is not configured for tenant {tenant!r}",
+            )
+
     async def submit(self, request: web.Request) -> web.Response:
         """``POST /v1/applications``."""
         deps = self.deps
-        body = await _read_body(request, deps)
+        body = await _read_body(request, deps, JSON_TYPES)
         portal = _authenticate(request, body, deps)
         raw, submission = _parse(body)
         if submission.portal != portal:
@@ -150,20 +196,8 @@ class Intake:
         try:
             tenant = responsible_tenant(to_authority(submission), service, deps.config.tenants)
         except ResponsibilityError as exc:
-            raise Problem(
-                422,
-                exc.reason,
-                "No partner is responsible for this authority",
-                exc.detail,
-                errors=[{"pointer": "/authority", "detail": exc.detail}],
-            ) from None
-        if tenant.id not in deps.config.portals[portal].tenants:
-            raise Problem(
-                403,
-                "tenant_not_allowed",
-                "Portal may not submit for this partner",
-                f"portal {portal!r} is not configured for tenant {tenant.id!r}",
-            )
+            raise _tenant_problem(exc, "/authority") from None
+        self._check_portal_serves(portal, tenant.id)
         blobs, att_problems = decode_attachments(submission)
         if att_problems:
             raise Problem(
@@ -173,64 +207,126 @@ class Intake:
                 errors=[{"pointer": p.pointer, "detail": p.detail} for p in att_problems],
             )
         case_id = application_id(portal, submission.submissionId)
-        structlog.contextvars.bind_contextvars(case_id=case_id, tenant=tenant.id)
-        lock = self._locks.setdefault(case_id, asyncio.Lock())
-        self._holders[case_id] += 1
+
+        def event(uris: list[str]) -> Event:
+            return ApplicationSubmitted(
+                envelope=Envelope(case_id=case_id, tenant=tenant.id, correlation_id=case_id),
+                application=to_application(submission, uris),
+            )
+
+        return await self._accept(
+            NewCase(
+                case_id=case_id,
+                kind="application",
+                portal=portal,
+                tenant=tenant.id,
+                service=service,
+                fingerprint=content_fingerprint(raw),
+                documents=[
+                    (a.sha256, b) for a, b in zip(submission.attachments, blobs, strict=True)
+                ],
+                topic=deps.topics.submitted,
+                build_event=event,
+                conflict_detail=f"submissionId {submission.submissionId!r} was accepted before "
+                "with different content",
+            )
+        )
+
+    async def submit_invoice(self, request: web.Request) -> web.Response:
+        """``POST /v1/invoices``: one XRechnung document (UBL or CII)."""
+        deps = self.deps
+        body = await _read_body(request, deps, XML_TYPES)
+        portal = _authenticate(request, body, deps)
+        try:
+            header = parse_invoice(body)
+        except InvoiceError as exc:
+            status = 400 if exc.kind == "malformed_xml" else 422
+            errors = [{"field": exc.field, "detail": str(exc)}] if exc.field else []
+            raise Problem(
+                status, exc.kind, "The e-invoice cannot be taken", str(exc), errors
+            ) from None
+        try:
+            leitweg = parse_leitweg_id(header.buyer_reference)
+        except LeitwegError as exc:
+            raise Problem(
+                422,
+                "invalid_leitweg_id",
+                "The buyer reference (BT-10) is not a valid Leitweg-ID",
+                str(exc),
+                errors=[{"field": "BT-10", "detail": str(exc)}],
+            ) from None
+        try:
+            tenant = tenant_for_leitweg_id(leitweg, deps.config.tenants)
+        except ResponsibilityError as exc:
+            raise _tenant_problem(exc, "BT-10") from None
+        self._check_portal_serves(portal, tenant.id)
+        case_id = invoice_id(
+            header.seller_key, header.invoice_number, header.issue_date.isoformat()
+        )
+        digest = document_sha256(body)
+
+        def event(uris: list[str]) -> Event:
+            return InvoiceReceived(
+                envelope=Envelope(case_id=case_id, tenant=tenant.id, correlation_id=case_id),
+                portal=portal,
+                invoice=to_invoice(header, str(leitweg), digest, len(body), uris[0]),
+            )
+
+        return await self._accept(
+            NewCase(
+                case_id=case_id,
+                kind="invoice",
+                portal=portal,
+                tenant=tenant.id,
+                service=INVOICE_SERVICE,
+                fingerprint=digest,
+                documents=[(digest, body)],
+                topic=deps.topics.invoices,
+                build_event=event,
+                conflict_detail=f"invoice {header.invoice_number!r} of {header.issue_date} from "
+                "this seller was accepted before with different content",
+            )
+        )
+
+    async def _accept(self, case: NewCase) -> web.Response:
+        """Repeat check, documents, event, receipt; serialised per case."""
+        structlog.contextvars.bind_contextvars(case_id=case.case_id, tenant=case.tenant)
+        lock = self._locks.setdefault(case.case_id, asyncio.Lock())
+        self._holders[case.case_id] += 1
         try:
             async with lock:
-                return await self._accept(
-                    case_id=case_id,
-                    tenant=tenant.id,
-                    service=service,
-                    raw=raw,
-                    submission=submission,
-                    blobs=blobs,
-                )
+                return await self._accept_locked(case)
         finally:
-            self._holders[case_id] -= 1
-            if not self._holders[case_id]:
-                del self._holders[case_id], self._locks[case_id]
+            self._holders[case.case_id] -= 1
+            if not self._holders[case.case_id]:
+                del self._holders[case.case_id], self._locks[case.case_id]
             structlog.contextvars.unbind_contextvars("case_id", "tenant")
 
-    async def _accept(
-        self,
-        *,
-        case_id: str,
-        tenant: str,
-        service: str,
-        raw: dict[str, Any],
-        submission: Submission,
-        blobs: list[bytes],
-    ) -> web.Response:
+    async def _accept_locked(self, case: NewCase) -> web.Response:
         deps = self.deps
-        fingerprint = content_fingerprint(raw)
-        existing = deps.receipts.get(case_id)
+        existing = deps.receipts.get(case.case_id)
         if existing is not None:
-            if existing.content_sha256 != fingerprint:
+            if existing.content_sha256 != case.fingerprint:
                 raise Problem(
                     409,
                     "conflicting_duplicate",
-                    "Submission id already used for other content",
-                    f"submissionId {submission.submissionId!r} was accepted before "
-                    "with different content",
+                    "Id already used for other content",
+                    case.conflict_detail,
                 )
-            log.info("intake.repeat", service=service)
+            log.info("intake.repeat", kind=case.kind, service=case.service)
             return web.json_response(existing.public(), status=200)
 
         created: list[str] = []
         uris: list[str] = []
         try:
-            for att, data in zip(submission.attachments, blobs, strict=True):
-                uri, new = await asyncio.to_thread(deps.blobs.put, att.sha256, data)
+            for sha256, data in case.documents:
+                uri, new = await asyncio.to_thread(deps.blobs.put, sha256, data)
                 uris.append(uri)
                 if new:
                     created.append(uri)
-            event = ApplicationSubmitted(
-                envelope=Envelope(case_id=case_id, tenant=tenant, correlation_id=case_id),
-                application=to_application(submission, uris),
-            )
-            value = deps.codec.encode(event, topic=deps.topics.submitted)
-            await deps.producer.send(deps.topics.submitted, case_id.encode(), value)
+            event = case.build_event(uris)
+            value = deps.codec.encode(event, topic=case.topic)
+            await deps.producer.send(case.topic, case.case_id.encode(), value)
         except (ProduceError, OSError) as exc:
             for uri in created:
                 deps.blobs.delete(uri)
@@ -244,28 +340,35 @@ class Intake:
             ) from None
 
         receipt = Receipt(
-            application_id=case_id,
-            portal=submission.portal,
-            tenant=tenant,
-            service=service,
+            case_id=case.case_id,
+            kind=case.kind,
+            portal=case.portal,
+            tenant=case.tenant,
+            service=case.service,
             received_at=event.envelope.occurred_at.isoformat(),
-            content_sha256=fingerprint,
+            content_sha256=case.fingerprint,
         )
         deps.receipts.put(receipt)
-        deps.metrics.applications_received.labels(tenant, service).inc()
-        log.info("intake.accepted", service=service, attachments=len(uris))
+        deps.metrics.cases_received.labels(case.kind, case.tenant, case.service).inc()
+        log.info("intake.accepted", kind=case.kind, service=case.service, documents=len(uris))
         return web.json_response(
             receipt.public(), status=202, headers={"Location": receipt.public()["statusUrl"]}
         )
 
     async def journey(self, request: web.Request) -> web.Response:
         """``GET /v1/applications/{id}``: the case's status journey, without personal data."""
-        case_id = request.match_info["id"]
+        return await self._journey(request.match_info["id"], "application")
+
+    async def invoice_journey(self, request: web.Request) -> web.Response:
+        """``GET /v1/invoices/{id}``: the invoice's journey."""
+        return await self._journey(request.match_info["id"], "invoice")
+
+    async def _journey(self, case_id: str, kind: str) -> web.Response:
         receipt = self.deps.receipts.get(case_id) if is_uuid(case_id) else None
-        if receipt is None:
-            raise Problem(404, "not_found", "No such application", f"unknown id {case_id!r}")
+        if receipt is None or receipt.kind != kind:
+            raise Problem(404, "not_found", f"No such {kind}", f"unknown id {case_id!r}")
         doc: dict[str, Any] = {
-            "applicationId": case_id,
+            receipt.id_key: case_id,
             "tenant": receipt.tenant,
             "service": receipt.service,
             "receivedAt": receipt.received_at,
@@ -277,7 +380,7 @@ class Intake:
         if tracked is None:
             doc["tracking"] = "unavailable"
         elif tracked:
-            doc.update(tracked)
+            doc.update({k: v for k, v in tracked.items() if k != "caseId"})
         return web.json_response(doc)
 
     async def _tracker_view(self, case_id: str) -> dict[str, Any] | None:
@@ -345,6 +448,8 @@ def create_intake_app(deps: IntakeDeps) -> web.Application:
     intake = Intake(deps)
     app.router.add_post("/v1/applications", intake.submit)
     app.router.add_get("/v1/applications/{id}", intake.journey)
+    app.router.add_post("/v1/invoices", intake.submit_invoice)
+    app.router.add_get("/v1/invoices/{id}", intake.invoice_journey)
     app.router.add_get("/healthz", intake.healthz)
     app.router.add_get("/readyz", intake.readyz)
     app.router.add_get("/metrics", intake.metrics)

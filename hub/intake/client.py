@@ -41,9 +41,19 @@ class IntakeClient:
         resp = self.http.post("/v1/applications", content=body, headers=headers)
         return PostResult(resp.status_code, _json(resp))
 
-    def status(self, application_id: str) -> PostResult:
-        """GET the journey of an application."""
-        resp = self.http.get(f"/v1/applications/{application_id}")
+    def submit_invoice(self, document: bytes, *, timestamp: int | None = None) -> PostResult:
+        """POST one XRechnung document (signed as sent)."""
+        ts = int(time.time()) if timestamp is None else timestamp
+        headers = {
+            "Content-Type": "application/xml",
+            **signed_headers(self.portal, self.secret, ts, document),
+        }
+        resp = self.http.post("/v1/invoices", content=document, headers=headers)
+        return PostResult(resp.status_code, _json(resp))
+
+    def status(self, case_id: str, kind: str = "application") -> PostResult:
+        """GET the journey of an application (or, with ``kind="invoice"``, an invoice)."""
+        resp = self.http.get(f"/v1/{kind}s/{case_id}")
         return PostResult(resp.status_code, _json(resp))
 
     def close(self) -> None:

@@ -19,22 +19,28 @@ class Receipt(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    application_id: str
+    case_id: str
+    kind: str = "application"  # application | invoice
     portal: str
     tenant: str
     service: str
     received_at: str
     content_sha256: str
 
+    @property
+    def id_key(self) -> str:
+        """``applicationId`` or ``invoiceId``."""
+        return f"{self.kind}Id"
+
     def public(self) -> dict[str, str]:
         """The receipt as the portal sees it (camelCase, with links)."""
         return {
-            "applicationId": self.application_id,
+            self.id_key: self.case_id,
             "status": "received",
             "tenant": self.tenant,
             "service": self.service,
             "receivedAt": self.received_at,
-            "statusUrl": f"/v1/applications/{self.application_id}",
+            "statusUrl": f"/v1/{self.kind}s/{self.case_id}",
         }
 
 
@@ -44,19 +50,19 @@ class ReceiptStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def _path(self, application_id: str) -> Path:
-        return self.root / application_id[:2] / f"{application_id}.json"
+    def _path(self, case_id: str) -> Path:
+        return self.root / case_id[:2] / f"{case_id}.json"
 
-    def get(self, application_id: str) -> Receipt | None:
-        """The receipt of an accepted submission, or None."""
+    def get(self, case_id: str) -> Receipt | None:
+        """The receipt of an accepted case, or None."""
         try:
-            return Receipt.model_validate(json.loads(self._path(application_id).read_text()))
+            return Receipt.model_validate(json.loads(self._path(case_id).read_text()))
         except FileNotFoundError:
             return None
 
     def put(self, receipt: Receipt) -> None:
         """Store (or replace) a receipt."""
-        path = self._path(receipt.application_id)
+        path = self._path(receipt.case_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "w") as f:

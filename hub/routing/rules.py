@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from hub.config.tenants import Tenant
 from hub.events.models import Application, Authority, PlannedDelivery
 from hub.ids import delivery_id
+from hub.routing.leitweg import LeitwegId
 
 
 class ResponsibilityError(LookupError):
@@ -63,12 +64,39 @@ def responsible_tenant(authority: Authority, service: str, tenants: Mapping[str,
     return matches[0]
 
 
+def tenant_for_leitweg_id(leitweg_id: LeitwegId, tenants: Mapping[str, Tenant]) -> Tenant:
+    """The tenant with the longest configured prefix of the Leitweg-ID's Grobadressierung."""
+    best: tuple[int, Tenant] | None = None
+    for tenant in tenants.values():
+        for prefix in tenant.leitweg_ids:
+            if leitweg_id.grob.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), tenant)
+    if best is None:
+        raise ResponsibilityError(
+            "unknown_leitweg_id", f"no partner receives invoices for Leitweg-ID {leitweg_id}"
+        )
+    return best[1]
+
+
+def route_invoice(case_id: str, tenant: Tenant) -> RoutingDecision:
+    """Targets of an e-invoice at its tenant: ``invoices.to``, else the fallback, else none."""
+    if tenant.invoices:
+        return RoutingDecision(
+            tenant.id, tenant.invoices.name, _plan(case_id, tenant, tenant.invoices.to)
+        )
+    return _fallback(case_id, tenant)
+
+
 def route(case_id: str, application: Application, tenant: Tenant) -> RoutingDecision:
     """Targets of one case at its responsible tenant (see module docstring)."""
     service = application.service.leika_id
     for rule in tenant.routes:
         if rule.service in (service, "*"):
             return RoutingDecision(tenant.id, rule.label, _plan(case_id, tenant, rule.to))
+    return _fallback(case_id, tenant)
+
+
+def _fallback(case_id: str, tenant: Tenant) -> RoutingDecision:
     if tenant.fallback:
         return RoutingDecision(
             tenant.id, "fallback", _plan(case_id, tenant, [tenant.fallback]), reason="no_route"

@@ -17,6 +17,8 @@ from typing import Any
 
 import faust
 import structlog
+from faust.exceptions import SameNode
+from faust.web.exceptions import ServiceUnavailable
 from prometheus_client import generate_latest
 
 from hub.config import HubConfig
@@ -25,6 +27,7 @@ from hub.delivery.connector import Connector, build_connector
 from hub.delivery.handover import RetryPolicy, hand_over
 from hub.events.codec import CodecError, EventCodec
 from hub.events.models import (
+    INVOICE_SERVICE,
     ApplicationSubmitted,
     CaseRouted,
     CaseStatusChanged,
@@ -32,12 +35,21 @@ from hub.events.models import (
     DeliveryResult,
     Envelope,
     Event,
+    InvoiceReceived,
     Quarantined,
 )
 from hub.events.topics import Topics
 from hub.intake.blobstore import BlobStore
 from hub.metrics import HubMetrics
-from hub.routing.rules import ResponsibilityError, responsible_tenant, route
+from hub.routing.leitweg import LeitwegError, parse_leitweg_id
+from hub.routing.rules import (
+    ResponsibilityError,
+    RoutingDecision,
+    responsible_tenant,
+    route,
+    route_invoice,
+    tenant_for_leitweg_id,
+)
 from hub.runtime.health import ProgressMonitor
 from hub.settings import HubSettings
 from hub.tracking.journey import Journey, fold, public_view
@@ -118,103 +130,119 @@ async def _progressing(stages: Stages, agent: str, stream: Any) -> AsyncIterator
             stages.metrics.last_progress.labels(agent).set(time.time())
 
 
+def decide(event: Event, tenants: dict[str, Tenant]) -> RoutingDecision:
+    """The routing decision for an accepted application or invoice (pure)."""
+    case_id = event.envelope.case_id
+    if isinstance(event, ApplicationSubmitted):
+        application = event.application
+        tenant = responsible_tenant(application.authority, application.service.leika_id, tenants)
+        return route(case_id, application, tenant)
+    if isinstance(event, InvoiceReceived):
+        try:
+            leitweg = parse_leitweg_id(event.invoice.leitweg_id)
+        except LeitwegError as exc:
+            raise ResponsibilityError("invalid_leitweg_id", str(exc)) from exc
+        return route_invoice(case_id, tenant_for_leitweg_id(leitweg, tenants))
+    raise TypeError(f"cannot route {type(event).__name__}")
+
+
+def _service_of(event: ApplicationSubmitted | InvoiceReceived) -> str:
+    if isinstance(event, ApplicationSubmitted):
+        return event.application.service.leika_id
+    return INVOICE_SERVICE
+
+
 def _add_router(app: faust.App, stages: Stages) -> None:
     topics = stages.topics
+    m = stages.metrics
 
     async def router(stream: Any) -> None:
         async for event in _progressing(stages, "router", stream):
-            await route_one(event.key, event.value)
+            await route_one(event.message.topic, event.key, event.value)
 
-    async def route_one(key: bytes | None, value: bytes) -> None:
+    async def quarantine(
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        reason: str,
+        detail: str,
+        *,
+        case_id: str,
+        tenant: str = "",
+    ) -> None:
+        q = _quarantine(
+            "router",
+            reason,
+            detail,
+            source_topic=topic,
+            key=key,
+            value=value,
+            case_id=case_id,
+            tenant=tenant,
+        )
+        await _send(app, stages, topics.quarantine, q)
+        m.quarantined.labels("router", reason).inc()
+        log.warning("router.quarantined", reason=reason, detail=detail)
+
+    async def route_one(topic: str, key: bytes | None, value: bytes) -> None:
         try:
-            submitted = stages.codec.decode(value, topic=topics.submitted)
-            assert isinstance(submitted, ApplicationSubmitted)
+            case = stages.codec.decode(value, topic=topic)
+            assert isinstance(case, ApplicationSubmitted | InvoiceReceived)
         except (CodecError, AssertionError) as exc:
-            q = _quarantine(
-                "router",
-                "undecodable",
-                str(exc),
-                source_topic=topics.submitted,
-                key=key,
-                value=value,
-                case_id=(key or b"").decode(errors="replace"),
-            )
-            await _send(app, stages, topics.quarantine, q)
-            stages.metrics.quarantined.labels("router", q.reason).inc()
+            case_id = (key or b"").decode(errors="replace")
+            await quarantine(topic, key, value, "undecodable", str(exc), case_id=case_id)
             return
-        env, application = submitted.envelope, submitted.application
-        service = application.service.leika_id
+        env, service = case.envelope, _service_of(case)
         with structlog.contextvars.bound_contextvars(
             case_id=env.case_id, correlation_id=env.correlation_id
         ):
             try:
-                tenant = _tenant_of(submitted, stages.config.tenants)
+                decision = decide(case, stages.config.tenants)
             except ResponsibilityError as exc:
-                await _quarantine_case(exc.reason, exc.detail, submitted, key=key, value=value)
+                await quarantine(
+                    topic,
+                    key,
+                    value,
+                    exc.reason,
+                    exc.detail,
+                    case_id=env.case_id,
+                    tenant=env.tenant,
+                )
                 return
-            decision = route(env.case_id, application, tenant)
+            tenant = decision.tenant
             if not decision.deliveries:
-                detail = f"no route of tenant {tenant.id} matches service {service} and no fallback"
-                await _quarantine_case(
-                    "no_route", detail, submitted, key=key, value=value, tenant=tenant.id
+                detail = f"no rule of tenant {tenant} matches {service} and it has no fallback"
+                await quarantine(
+                    topic, key, value, "no_route", detail, case_id=env.case_id, tenant=tenant
                 )
                 return
             for planned in decision.deliveries:
                 request = DeliveryRequested(
-                    envelope=env.follow(tenant=tenant.id),
+                    envelope=env.follow(tenant=tenant),
                     delivery_id=planned.delivery_id,
                     connector=planned.connector,
                     connector_kind=planned.connector_kind,
                     rule=decision.rule,
-                    application=application,
+                    application=case.application
+                    if isinstance(case, ApplicationSubmitted)
+                    else None,
+                    invoice=case.invoice if isinstance(case, InvoiceReceived) else None,
                 )
-                await _send(app, stages, topics.delivery(tenant.id, planned.connector), request)
+                await _send(app, stages, topics.delivery(tenant, planned.connector), request)
             routed = CaseRouted(
-                envelope=env.follow(tenant=tenant.id),
+                envelope=env.follow(tenant=tenant),
                 rule=decision.rule,
                 service=service,
                 deliveries=decision.deliveries,
                 reason=decision.reason,
             )
             await _send(app, stages, topics.routed, routed)
-            stages.metrics.cases_routed.labels(tenant.id, service).inc()
+            m.cases_routed.labels(tenant, service).inc()
             log.info(
-                "router.routed",
-                tenant=tenant.id,
-                rule=decision.rule,
-                targets=len(decision.deliveries),
+                "router.routed", tenant=tenant, rule=decision.rule, targets=len(decision.deliveries)
             )
 
-    async def _quarantine_case(
-        reason: str,
-        detail: str,
-        submitted: ApplicationSubmitted,
-        *,
-        key: bytes | None,
-        value: bytes,
-        tenant: str = "",
-    ) -> None:
-        env = submitted.envelope
-        q = _quarantine(
-            "router",
-            reason,
-            detail,
-            source_topic=topics.submitted,
-            key=key,
-            value=value,
-            case_id=env.case_id,
-            tenant=tenant or env.tenant,
-        )
-        await _send(app, stages, topics.quarantine, q)
-        stages.metrics.quarantined.labels("router", reason).inc()
-        log.warning("router.quarantined", reason=reason, detail=detail)
-
-    app.agent(_raw_topic(app, topics.submitted), name="router")(router)
-
-
-def _tenant_of(submitted: ApplicationSubmitted, tenants: dict[str, Tenant]) -> Tenant:
-    application = submitted.application
-    return responsible_tenant(application.authority, application.service.leika_id, tenants)
+    app.agent(_raw_topic(app, topics.submitted, topics.invoices), name="router")(router)
 
 
 def _add_connector(app: faust.App, stages: Stages, connector: Connector) -> None:
@@ -280,7 +308,7 @@ def _add_connector(app: faust.App, stages: Stages, connector: Connector) -> None
 def _add_tracker(app: faust.App, stages: Stages) -> Any:
     topics = stages.topics
     journeys = app.Table("journeys", default=None, partitions=stages.settings.partitions)
-    sources = (topics.submitted, topics.routed, topics.outcomes, topics.quarantine)
+    sources = (topics.submitted, topics.invoices, topics.routed, topics.outcomes, topics.quarantine)
     m = stages.metrics
 
     async def tracker(stream: Any) -> None:
@@ -330,12 +358,20 @@ def _add_tracker(app: faust.App, stages: Stages) -> Any:
     app.agent(_raw_topic(app, *sources), name="tracker")(tracker)
 
     @app.page("/v1/cases/{case_id}")
-    @app.table_route(table=journeys, match_info="case_id")
     async def case_view(web: Any, request: Any, case_id: str) -> Any:
         stored = journeys.get(case_id)
-        if not stored:
-            return web.json({"title": "unknown case"}, status=404)
-        return web.json(public_view(Journey.model_validate(stored)))
+        if stored:
+            return web.json(public_view(Journey.model_validate(stored)))
+        # not in this replica's partitions: ask the replica that owns the key
+        try:
+            return await app.router.route_req(journeys.name, case_id, web, request)
+        except SameNode:
+            pass
+        except (ServiceUnavailable, KeyError, TypeError) as exc:
+            # faust's router needs the changelog's metadata, which a worker that has not
+            # written to the table yet does not have; the case is then unknown here
+            log.debug("tracker.route_failed", error=type(exc).__name__)
+        return web.json({"title": "unknown case"}, status=404)
 
     return journeys
 

@@ -18,13 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import yaml
+
+from hub.config.portals import PortalsFile
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KAFKA_SCRIPT = PROJECT_ROOT / "scripts" / "kafka.sh"
-PORTAL_SECRET_ENV = {
-    "civento-hessen": "HUB_PORTAL_CIVENTO_HESSEN_SECRET",
-    "civento-standesamt": "HUB_PORTAL_CIVENTO_STANDESAMT_SECRET",
-}
+
+
+def portal_secret_envs(config_dir: Path) -> dict[str, str]:
+    """Portal name -> environment variable of its secret, from ``portals.yaml``."""
+    portals = PortalsFile.model_validate(yaml.safe_load((config_dir / "portals.yaml").read_text()))
+    return {name: c.secret.env for name, c in portals.portals.items() if c.secret.env}
+
+
+PORTAL_SECRET_ENV = portal_secret_envs(PROJECT_ROOT / "config")
 
 
 def free_port() -> int:
@@ -53,11 +61,14 @@ class LocalHub:
     extra_env: dict[str, str] = field(default_factory=dict)
     intake_port: int = field(default_factory=free_port)
     web_port: int = field(default_factory=free_port)
-    portal_secrets: dict[str, str] = field(
-        default_factory=lambda: {p: secrets.token_hex(16) for p in PORTAL_SECRET_ENV}
-    )
+    portal_secrets: dict[str, str] = field(default_factory=dict)  # generated when empty
     wait_for: str = "readyz"  # "healthz" for a process that must start without a broker
     process: subprocess.Popen[bytes] | None = None
+
+    def __post_init__(self) -> None:
+        self._secret_envs = portal_secret_envs(self.config_dir)
+        if not self.portal_secrets:
+            self.portal_secrets = {p: secrets.token_hex(16) for p in self._secret_envs}
 
     @property
     def intake_url(self) -> str:
@@ -100,7 +111,7 @@ class LocalHub:
             "HUB_TRACKER_URL": self.web_url,
             "PYTHONUNBUFFERED": "1",
         }
-        env.update({PORTAL_SECRET_ENV[p]: s for p, s in self.portal_secrets.items()})
+        env.update({self._secret_envs[p]: s for p, s in self.portal_secrets.items()})
         env.update(self.extra_env)
         return env
 

@@ -21,12 +21,14 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from hub.events.models import (
+    INVOICE_SERVICE,
     ApplicationSubmitted,
     CaseRouted,
     CaseStatus,
     DeliveryOutcome,
     DeliveryResult,
     Event,
+    InvoiceReceived,
     Quarantined,
     utc_now,
 )
@@ -119,6 +121,9 @@ def fold(journey: Journey | None, event: Event) -> tuple[Journey, CaseStatus | N
     if isinstance(event, ApplicationSubmitted):
         j.received_at = event.envelope.occurred_at
         j.service = event.application.service.leika_id
+    elif isinstance(event, InvoiceReceived):
+        j.received_at = event.envelope.occurred_at
+        j.service = INVOICE_SERVICE
     elif isinstance(event, CaseRouted):
         j.routed, j.rule, j.route_reason, j.service = True, event.rule, event.reason, event.service
         for planned in event.deliveries:
@@ -154,7 +159,7 @@ def public_view(j: Journey) -> dict[str, object]:
     """The journey as ``GET /v1/applications/{id}`` shows it."""
     status = j.status
     return {
-        "applicationId": j.case_id,
+        "caseId": j.case_id,
         "tenant": j.tenant,
         "service": j.service,
         "status": status.value if status else "received",

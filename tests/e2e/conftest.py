@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from hub.config import load_config
 from hub.intake.client import IntakeClient, PostResult
 from hub.runtime.local import LocalHub
 from tests.conftest import EXAMPLES
@@ -42,11 +43,13 @@ class HubDriver:
         """GET /v1/applications/{id}."""
         return next(iter(self.clients.values())).status(case_id).body
 
-    def wait_final(self, case_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    def wait_final(
+        self, case_id: str, timeout: float = 60.0, kind: str = "application"
+    ) -> dict[str, Any]:
         """The journey once it has a final status."""
         deadline = time.monotonic() + timeout
         while True:
-            view = self.journey(case_id)
+            view = self.journey(case_id) if kind == "application" else self.invoice_journey(case_id)
             if view.get("final"):
                 return view
             if time.monotonic() > deadline:
@@ -54,6 +57,19 @@ class HubDriver:
                     f"case {case_id} not final after {timeout}s: {view}\n{self.hub.log_tail()}"
                 )
             time.sleep(0.2)
+
+    def connectors(self) -> dict[str, list[str]]:
+        """Connector ids of every tenant in this hub's configuration."""
+        config = load_config(self.hub.config_dir, require_secrets=False)
+        return {t.id: list(t.connectors) for t in config.tenants.values()}
+
+    def post_invoice(self, document: bytes, portal: str = "erechnung-gateway") -> PostResult:
+        """Sign with the portal's secret and POST an e-invoice."""
+        return self.clients[portal].submit_invoice(document)
+
+    def invoice_journey(self, case_id: str) -> dict[str, Any]:
+        """GET /v1/invoices/{id}."""
+        return next(iter(self.clients.values())).status(case_id, "invoice").body
 
     def inbox(self, tenant: str, connector: str = "dms") -> list[Path]:
         """Files a connector instance dropped (temp files excluded)."""

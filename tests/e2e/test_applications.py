@@ -26,12 +26,13 @@ from tests.kafka_tools import read_topic
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
 NS = {"x": "urn:xoev-de:xdomea:schema:3.0.0"}
-TENANT_OF = {
-    "baugenehmigung-kreis-bergstrasse": "kreis-bergstrasse",
-    "ehrenamtskarte-mrn": "mrn",
-    "geburtsurkunde-viernheim": "viernheim",
-    "gewerbe-anmelden-bensheim": "bensheim",
-    "hundesteuer-anmelden-viernheim": "viernheim",
+# where each example must land, per the shipped configuration (config/tenants/*.yaml)
+EXPECTED_TARGETS = {
+    "baugenehmigung-kreis-bergstrasse": ("kreis-bergstrasse", ["bauaufsicht", "dms"]),
+    "ehrenamtskarte-mrn": ("mrn", ["ehrenamt"]),
+    "geburtsurkunde-viernheim": ("viernheim", ["standesamt"]),
+    "gewerbe-anmelden-bensheim": ("bensheim", ["gewerbe", "dms"]),
+    "hundesteuer-anmelden-viernheim": ("viernheim", ["steuer", "dms"]),
 }
 
 
@@ -44,12 +45,23 @@ def submitted_events(hub: HubDriver, case_id: str) -> list[ApplicationSubmitted]
     ]
 
 
+def delivered_files(hub: HubDriver, case_id: str) -> set[tuple[str, str]]:
+    """(tenant, connector) of every file any connector wrote for this case."""
+    found = set()
+    for tenant, connectors in hub.connectors().items():
+        for connector in connectors:
+            prefix = delivery_id(case_id, tenant, connector)
+            if any(p.name.startswith(prefix) for p in hub.inbox(tenant, connector)):
+                found.add((tenant, connector))
+    return found
+
+
 @pytest.mark.parametrize("stem", [p.stem for p in sample_files()])
-def test_sample_reaches_its_partners_dms_inbox_as_xdomea_zip(
+def test_sample_reaches_exactly_its_configured_connectors_as_xdomea_zips(
     running_hub: HubDriver, stem: str
 ) -> None:
     body = running_hub.example(stem)
-    tenant = TENANT_OF[stem]
+    tenant, connectors = EXPECTED_TARGETS[stem]
 
     posted = running_hub.post(body)
 
@@ -63,21 +75,22 @@ def test_sample_reaches_its_partners_dms_inbox_as_xdomea_zip(
     # events of one case come from several topics, so a step may be skipped, never reordered
     assert steps == sorted(steps, key=order.index)
     assert "completed" == steps[-1]
-    did = delivery_id(case_id, tenant, "dms")
-    zip_path = running_hub.hub.var_dir / tenant / "dms" / f"{did}_0601.zip"
-    assert zip_path.exists(), running_hub.inbox(tenant)
-    with zipfile.ZipFile(zip_path) as z:
-        xml = ElementTree.fromstring(z.read(f"{did}_0601.xml"))
-        assert did == xml.findtext("x:Kopf/x:ProzessID", namespaces=NS)
-        assert case_id == xml.findtext(".//x:Vorgang/x:Identifikation/x:ID", namespaces=NS)
-        names = xml.findall(".//x:Primaerdokument/x:Dateiname", namespaces=NS)
-        assert 1 + len(body["attachments"]) == len(names)
-        for i, att in enumerate(body["attachments"]):
-            entry = names[i + 1].text
-            assert entry is not None
-            assert base64.b64decode(att["contentBase64"]) == z.read(entry)
-        form = json.loads(z.read("antrag.json"))
-        assert body["formData"] == form["formData"]
+    assert {(tenant, c) for c in connectors} == delivered_files(running_hub, case_id)
+    for connector in connectors:
+        did = delivery_id(case_id, tenant, connector)
+        zip_path = running_hub.hub.var_dir / tenant / connector / f"{did}_0601.zip"
+        with zipfile.ZipFile(zip_path) as z:
+            xml = ElementTree.fromstring(z.read(f"{did}_0601.xml"))
+            assert did == xml.findtext("x:Kopf/x:ProzessID", namespaces=NS)
+            assert case_id == xml.findtext(".//x:Vorgang/x:Identifikation/x:ID", namespaces=NS)
+            names = xml.findall(".//x:Primaerdokument/x:Dateiname", namespaces=NS)
+            assert 1 + len(body["attachments"]) == len(names)
+            for i, att in enumerate(body["attachments"]):
+                entry = names[i + 1].text
+                assert entry is not None
+                assert base64.b64decode(att["contentBase64"]) == z.read(entry)
+            form = json.loads(z.read("antrag.json"))
+            assert body["formData"] == form["formData"]
 
 
 def test_journey_shows_deliveries_and_no_personal_data(running_hub: HubDriver) -> None:
@@ -88,9 +101,10 @@ def test_journey_shows_deliveries_and_no_personal_data(running_hub: HubDriver) -
 
     assert "viernheim" == view["tenant"]
     assert "99102013104000" == view["service"]
-    assert [("dms", "dms.xdomea", "delivered")] == [
+    assert [("dms", "dms.xdomea", "delivered"), ("steuer", "dms.xdomea", "delivered")] == [
         (d["connector"], d["kind"], d["outcome"]) for d in view["deliveries"]
     ]
+    assert "hundesteuer" == view["rule"]
     assert view["mediaBreak"] is False
     text = json.dumps(view, ensure_ascii=False)
     for personal in (

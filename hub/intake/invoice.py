@@ -1,0 +1,191 @@
+"""XRechnung documents at the edge: safe parsing and the header fields the hub routes by.
+
+Both syntaxes of EN 16931 are read: UBL 2.1 (``Invoice``, ``CreditNote``) and
+UN/CEFACT CII (``CrossIndustryInvoice``). Parsing refuses DTDs, entity
+declarations and external references (no XXE, no entity expansion); the body
+size is limited by intake before it gets here. Only what routing and
+identification need is extracted here; full EN 16931 / XRechnung validation is
+the e-invoice connector's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
+from hub.events.models import AttachmentRef, Invoice
+
+UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+CII = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+NS = {
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "rsm": CII,
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+}
+
+
+class InvoiceError(ValueError):
+    """The document cannot be taken; ``kind`` is the problem type, ``field`` the business term."""
+
+    def __init__(self, kind: str, message: str, field: str | None = None) -> None:
+        self.kind = kind
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class InvoiceHeader:
+    """The business terms the hub needs (BT numbers of EN 16931)."""
+
+    syntax: str  # ubl | cii
+    document_type: str  # Invoice | CreditNote | CrossIndustryInvoice
+    invoice_number: str  # BT-1
+    issue_date: date  # BT-2
+    type_code: str  # BT-3
+    currency: str  # BT-5
+    buyer_reference: str  # BT-10, the Leitweg-ID
+    specification_id: str  # BT-24
+    seller_name: str  # BT-27
+    seller_vat_id: str | None  # BT-31
+    payable_amount: str | None  # BT-115
+
+    @property
+    def seller_key(self) -> str:
+        """The seller's identity for duplicate detection: VAT id if given, else its name."""
+        return self.seller_vat_id or self.seller_name
+
+
+_UBL_PATHS = {
+    "BT-24": "cbc:CustomizationID",
+    "BT-1": "cbc:ID",
+    "BT-2": "cbc:IssueDate",
+    "BT-5": "cbc:DocumentCurrencyCode",
+    "BT-10": "cbc:BuyerReference",
+    "BT-27": "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName",
+    "BT-31": "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID",
+    "BT-115": "cac:LegalMonetaryTotal/cbc:PayableAmount",
+}
+_CII_AGREEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
+_CII_SETTLEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+_CII_SELLER = f"{_CII_AGREEMENT}/ram:SellerTradeParty"
+_CII_TOTALS = "ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+_CII_PATHS = {
+    "BT-24": "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+    "BT-1": "rsm:ExchangedDocument/ram:ID",
+    "BT-2": "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString",
+    "BT-3": "rsm:ExchangedDocument/ram:TypeCode",
+    "BT-5": f"{_CII_SETTLEMENT}/ram:InvoiceCurrencyCode",
+    "BT-10": f"{_CII_AGREEMENT}/ram:BuyerReference",
+    "BT-27": f"{_CII_AGREEMENT}/ram:SellerTradeParty/ram:Name",
+    "BT-31": f"{_CII_SELLER}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']",
+    "BT-115": f"{_CII_SETTLEMENT}/{_CII_TOTALS}/ram:DuePayableAmount",
+}
+REQUIRED = ("BT-1", "BT-2", "BT-3", "BT-5", "BT-10", "BT-24", "BT-27")
+
+
+def _text(root: Element, path: str) -> str | None:
+    found = root.find(path, NS)
+    if found is None or found.text is None or not found.text.strip():
+        return None
+    return found.text.strip()
+
+
+def _parse_date(value: str, syntax: str) -> date:
+    try:
+        if syntax == "cii":
+            return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+        return date.fromisoformat(value)
+    except (ValueError, IndexError):
+        raise InvoiceError(
+            "validation_failed", f"BT-2 issue date {value!r} is not a date", "BT-2"
+        ) from None
+
+
+def parse_invoice(data: bytes) -> InvoiceHeader:
+    """Parse an XRechnung document safely and extract its header; raises :class:`InvoiceError`."""
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise InvoiceError("forbidden_xml", f"DTDs and entities are not accepted: {exc}") from None
+    except ParseError as exc:
+        raise InvoiceError("malformed_xml", f"not well-formed XML: {exc}") from None
+    namespace, _, local = (
+        root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
+    )
+    if namespace in (UBL_INVOICE, UBL_CREDIT_NOTE):
+        syntax, paths = "ubl", dict(_UBL_PATHS)
+        paths["BT-3"] = (
+            "cbc:InvoiceTypeCode" if namespace == UBL_INVOICE else "cbc:CreditNoteTypeCode"
+        )
+    elif namespace == CII and local == "CrossIndustryInvoice":
+        syntax, paths = "cii", _CII_PATHS
+    else:
+        raise InvoiceError(
+            "unsupported_document",
+            f"root element {local!r} in namespace {namespace or '(none)'!r} is neither UBL "
+            "Invoice/CreditNote nor CII CrossIndustryInvoice",
+        )
+    values = {bt: _text(root, path) for bt, path in paths.items()}
+    missing = [bt for bt in REQUIRED if not values.get(bt)]
+    if missing:
+        kind = "leitweg_id_missing" if missing == ["BT-10"] else "validation_failed"
+        raise InvoiceError(
+            kind, f"required business terms missing: {', '.join(missing)}", missing[0]
+        )
+
+    def req(bt: str) -> str:
+        value = values[bt]
+        assert value is not None
+        return value
+
+    return InvoiceHeader(
+        syntax=syntax,
+        document_type=local,
+        invoice_number=req("BT-1"),
+        issue_date=_parse_date(req("BT-2"), syntax),
+        type_code=req("BT-3"),
+        currency=req("BT-5"),
+        buyer_reference=req("BT-10"),
+        specification_id=req("BT-24"),
+        seller_name=req("BT-27"),
+        seller_vat_id=values.get("BT-31"),
+        payable_amount=values.get("BT-115"),
+    )
+
+
+def to_invoice(header: InvoiceHeader, leitweg_id: str, sha256: str, size: int, uri: str) -> Invoice:
+    """The event form of an accepted invoice (the document by reference)."""
+    return Invoice(
+        syntax=header.syntax,
+        document_type=header.document_type,
+        invoice_number=header.invoice_number,
+        issue_date=header.issue_date,
+        type_code=header.type_code,
+        currency=header.currency,
+        leitweg_id=leitweg_id,
+        specification_id=header.specification_id,
+        seller_name=header.seller_name,
+        seller_vat_id=header.seller_vat_id,
+        payable_amount=header.payable_amount,
+        document=AttachmentRef(
+            attachment_id="xrechnung",
+            filename=f"{header.invoice_number}.xml",
+            media_type="application/xml",
+            size=size,
+            sha256=sha256,
+            uri=uri,
+        ),
+    )
+
+
+def document_sha256(data: bytes) -> str:
+    """SHA-256 of the document as received (the blob key and the duplicate fingerprint)."""
+    return hashlib.sha256(data).hexdigest()
