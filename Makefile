@@ -4,12 +4,13 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 KAFKA := PYTHON=$(abspath $(BIN)/python) scripts/kafka.sh
+REGISTRY := scripts/registry.sh
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test test-unit lint typecheck bench kafka-up kafka-down clean
+.PHONY: help install demo test test-unit lint typecheck bench kafka-up kafka-down registry-up registry-down clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(BIN)/hub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +23,10 @@ install: $(BIN)/hub ## create .venv with the hub and its dev extras
 demo: install ## start Kafka and the hub, submit every example, print the result table, stop
 	$(BIN)/hub demo
 
-test: install ## start Kafka, run the whole suite (unit, contract, end-to-end), stop Kafka
+test: install ## start Kafka and the registry, run the whole suite (unit, contract, end-to-end), stop both
 	@$(KAFKA) up
-	@set -o pipefail; rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; $(KAFKA) down; exit $$rc
+	@$(REGISTRY) up || { $(KAFKA) down; exit 1; }
+	@set -o pipefail; rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; $(REGISTRY) down; $(KAFKA) down; exit $$rc
 
 test-unit: install ## run only the tests that need no broker
 	$(BIN)/pytest -m "not kafka and not e2e" $(PYTEST_ARGS)
@@ -46,5 +48,11 @@ kafka-up: install ## start the local broker
 kafka-down: ## stop the local broker
 	@$(KAFKA) down
 
-clean: kafka-down ## remove the venv, runtime state and caches (keeps the Kafka jars)
+registry-up: ## start the local schema registry (Apicurio, in memory, 127.0.0.1:8081)
+	@$(REGISTRY) up
+
+registry-down: ## stop the local schema registry
+	@$(REGISTRY) down
+
+clean: kafka-down registry-down ## remove the venv, runtime state and caches (keeps the Kafka jars)
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -75,3 +76,19 @@ def local_hub(kafka_broker: str, tmp_path: Path) -> Iterator[Callable[..., Local
     for hub in started:
         hub.stop()
 
+
+@pytest.fixture(scope="session")
+def schema_registry() -> str:
+    """A real Confluent-compatible schema registry (Apicurio, in memory, started by the idempotent
+    ``scripts/registry.sh up``); its ccompat base URL, what ``HUB_SCHEMA_REGISTRY_URL`` takes."""
+    port = os.environ.get("REGISTRY_PORT", "8081")
+    rc = subprocess.call(["bash", str(PROJECT_ROOT / "scripts" / "registry.sh"), "up"])
+    if rc != 0:
+        home = Path(os.environ.get("REGISTRY_HOME_DIR", PROJECT_ROOT / "var" / "registry"))
+        log = home / "registry.log"
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) if log.exists() else ""
+        pytest.fail(
+            f"the local schema registry could not be started; end of {log}:\n{tail or '(no log)'}",
+            pytrace=False,
+        )
+    return f"http://127.0.0.1:{port}/apis/ccompat/v7"
