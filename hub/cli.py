@@ -121,7 +121,6 @@ def _config_dir(given: Path | None) -> Path:
 
 def _validate(config_dir: Path, require_secrets: bool) -> int:
     from hub.config import ConfigError, load_config
-    from hub.delivery.connector import connector_problems
 
     try:
         config = load_config(config_dir, require_secrets=require_secrets)
@@ -129,11 +128,6 @@ def _validate(config_dir: Path, require_secrets: bool) -> int:
         print(f"{len(exc.problems)} problem(s) in {config_dir}:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
-        return 1
-    problems = connector_problems(config.tenants)
-    for tenant, field, message in problems:
-        print(f"  {config_dir}/tenants/{tenant}.yaml: {field}: {message}", file=sys.stderr)
-    if problems:
         return 1
     routes = sum(len(t.routes) for t in config.tenants.values())
     print(

@@ -35,10 +35,10 @@ class DmsXdomeaConnector(Connector):
     kind = "dms.xdomea"
     Settings: ClassVar[type[BaseModel]] = DmsXdomeaSettings
 
-    def check_transport(self, where: str) -> None:
+    def check_transport(self) -> None:
         """Only a directory drop makes sense for an import folder."""
         if not isinstance(self.config.transport, DirectoryTransport):
-            raise ConnectorConfigError(f"{where}.transport: dms.xdomea needs type: directory")
+            raise ConnectorConfigError("dms.xdomea needs type: directory", field="transport.type")
 
     @property
     def options(self) -> DmsXdomeaSettings:

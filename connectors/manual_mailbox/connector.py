@@ -52,10 +52,12 @@ class ManualMailboxConnector(Connector):
     media_break = True
     handles: ClassVar[frozenset[CaseType]] = frozenset({"application", "invoice"})
 
-    def check_transport(self, where: str) -> None:
+    def check_transport(self) -> None:
         """A mailbox is a directory."""
         if not isinstance(self.config.transport, DirectoryTransport):
-            raise ConnectorConfigError(f"{where}.transport: manual.mailbox needs type: directory")
+            raise ConnectorConfigError(
+                "manual.mailbox needs type: directory", field="transport.type"
+            )
 
     def render(self, request: DeliveryRequested, attachments: Mapping[str, bytes]) -> Document:
         """A ZIP for an application, the original XML for an invoice."""

@@ -113,6 +113,8 @@ def _line_of(doc: _Doc, loc: tuple[int | str, ...]) -> int | None:
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
+            item_lines = doc.lines.get(id(node), {}) if isinstance(node, dict) else {}
+            line = min(item_lines.values(), default=line)
         else:
             break
     return line
@@ -130,7 +132,8 @@ def _read_yaml(path: Path, problems: list[ConfigProblem]) -> _Doc | None:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problems.append(ConfigProblem(str(path), "", f"invalid YAML: {exc}", line))
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.append(ConfigProblem(str(path), "", f"invalid YAML: {what}", line))
         return None
     finally:
         loader.dispose()
@@ -149,12 +152,15 @@ def _validation_problems(path: Path, doc: _Doc, exc: ValidationError) -> Iterato
         yield ConfigProblem(str(path), ".".join(str(p) for p in loc), msg, _line_of(doc, loc))
 
 
-def _load_tenants(config_dir: Path, problems: list[ConfigProblem]) -> dict[str, Tenant]:
+def _load_tenants(
+    config_dir: Path, problems: list[ConfigProblem], *, check_connectors: bool
+) -> dict[str, Tenant]:
     tenant_dir = config_dir / "tenants"
     files = sorted([*tenant_dir.glob("*.yaml"), *tenant_dir.glob("*.yml")])
     if not files:
         problems.append(ConfigProblem(str(tenant_dir), "", "no tenant files (*.yaml) found"))
     tenants: dict[str, Tenant] = {}
+    docs: dict[str, tuple[Path, _Doc]] = {}
     for path in files:
         doc = _read_yaml(path, problems)
         if doc is None:
@@ -178,19 +184,45 @@ def _load_tenants(config_dir: Path, problems: list[ConfigProblem]) -> dict[str, 
             )
         if tenant.id in tenants:
             problems.append(ConfigProblem(str(path), "id", f"duplicate tenant id {tenant.id!r}"))
+        for loc, message in tenant.reference_problems():
+            problems.append(
+                ConfigProblem(str(path), ".".join(map(str, loc)), message, _line_of(doc, loc))
+            )
         _check_routes(path, doc, tenant, problems)
         for field_path, ref in tenant.secret_refs():
             if ref.resolve() is None:
+                loc = tuple(field_path.split("."))
                 problems.append(
-                    ConfigProblem(str(path), field_path, f"secret missing: set {ref.describe()}")
+                    ConfigProblem(
+                        str(path),
+                        field_path,
+                        f"secret missing: set {ref.describe()}",
+                        _line_of(doc, loc),
+                    )
                 )
         tenants[tenant.id] = tenant
-    _check_areas(tenants, config_dir, problems)
+        docs[tenant.id] = (path, doc)
+    _check_areas(tenants, docs, problems)
+    if check_connectors:
+        _check_connectors(tenants, docs, problems)
     return tenants
 
 
+def _check_connectors(
+    tenants: dict[str, Tenant], docs: dict[str, tuple[Path, _Doc]], problems: list[ConfigProblem]
+) -> None:
+    """Connector kinds installed, their options valid, routes sending what they can take."""
+    # imported here: connectors build on the configuration models, not the other way round
+    from hub.delivery.connector import connector_problems  # noqa: PLC0415
+
+    for tenant_id, field_path, message in connector_problems(tenants):
+        path, doc = docs[tenant_id]
+        loc = tuple(int(p) if p.isdigit() else p for p in field_path.split("."))
+        problems.append(ConfigProblem(str(path), field_path, message, _line_of(doc, loc)))
+
+
 def _check_areas(
-    tenants: dict[str, Tenant], config_dir: Path, problems: list[ConfigProblem]
+    tenants: dict[str, Tenant], docs: dict[str, tuple[Path, _Doc]], problems: list[ConfigProblem]
 ) -> None:
     """Area keys and Leitweg-ID prefixes belong to one tenant each."""
     seen: dict[tuple[str, str], str] = {}
@@ -204,11 +236,14 @@ def _check_areas(
             kind = "leitweg" if field_path.startswith("leitweg") else "area"
             owner = seen.setdefault((kind, key), t.id)
             if owner != t.id:
+                path, doc = docs[t.id]
+                loc = tuple(int(p) if p.isdigit() else p for p in field_path.split("."))
                 problems.append(
                     ConfigProblem(
-                        str(config_dir / "tenants" / f"{t.id}.yaml"),
+                        str(path),
                         field_path,
                         f"{key} is also claimed by tenant {owner!r}",
+                        _line_of(doc, loc),
                     )
                 )
 
@@ -242,7 +277,7 @@ def _check_routes(path: Path, doc: _Doc, tenant: Tenant, problems: list[ConfigPr
 
 
 def _load_portals(
-    config_dir: Path, tenants: dict[str, Tenant], problems: list[ConfigProblem]
+    config_dir: Path, tenant_ids: set[str], problems: list[ConfigProblem]
 ) -> tuple[dict[str, PortalClient], dict[str, SecretStr]]:
     path = config_dir / "portals.yaml"
     doc = _read_yaml(path, problems)
@@ -256,7 +291,7 @@ def _load_portals(
     secrets: dict[str, SecretStr] = {}
     for name, client in parsed.portals.items():
         for i, tenant_id in enumerate(client.tenants):
-            if tenants and tenant_id not in tenants:
+            if tenant_ids and tenant_id not in tenant_ids:
                 loc = ("portals", name, "tenants", i)
                 problems.append(
                     ConfigProblem(
@@ -281,17 +316,22 @@ def _load_portals(
     return parsed.portals, secrets
 
 
-def load_config(config_dir: Path, *, require_secrets: bool = True) -> HubConfig:
+def load_config(
+    config_dir: Path, *, require_secrets: bool = True, check_connectors: bool = True
+) -> HubConfig:
     """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem.
 
     With ``require_secrets=False`` missing secrets are not problems (for tools
-    that only read routes).
+    that only read routes); ``check_connectors=False`` skips building the
+    connector instances (kinds, options, what routes send them).
     """
     problems: list[ConfigProblem] = []
     if not config_dir.is_dir():
         raise ConfigError([ConfigProblem(str(config_dir), "", "configuration directory not found")])
-    tenants = _load_tenants(config_dir, problems)
-    portals, secrets = _load_portals(config_dir, tenants, problems)
+    tenants = _load_tenants(config_dir, problems, check_connectors=check_connectors)
+    # a tenant whose file is broken is reported there, not again as unknown in portals.yaml
+    tenant_ids = {p.stem for p in (config_dir / "tenants").glob("*.y*ml")}
+    portals, secrets = _load_portals(config_dir, tenant_ids, problems)
     if not require_secrets:
         problems = [p for p in problems if not p.message.startswith("secret missing")]
     if problems:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.config.secrets import SecretRef
 
@@ -95,21 +95,22 @@ class Tenant(_Strict):
     invoices: InvoiceRoute | None = None
     fallback: str | None = Field(None, description="connector for cases no route matches")
 
-    @model_validator(mode="after")
-    def _references_exist(self) -> Tenant:
+    def reference_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """(location, message) of every reference to something undefined or inconsistent."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         known = set(self.connectors)
         for i, route in enumerate(self.routes):
-            for target in route.to:
+            for j, target in enumerate(route.to):
                 if target not in known:
-                    raise ValueError(f"routes[{i}].to names undefined connector {target!r}")
-        for target in self.invoices.to if self.invoices else []:
+                    problems.append((("routes", i, "to", j), f"undefined connector {target!r}"))
+        for j, target in enumerate(self.invoices.to if self.invoices else []):
             if target not in known:
-                raise ValueError(f"invoices.to names undefined connector {target!r}")
+                problems.append((("invoices", "to", j), f"undefined connector {target!r}"))
         if self.fallback is not None and self.fallback not in known:
-            raise ValueError(f"fallback names undefined connector {self.fallback!r}")
+            problems.append((("fallback",), f"undefined connector {self.fallback!r}"))
         if self.ars and self.ags and not self.ars.startswith(self.ags[:5]):
-            raise ValueError(f"ars {self.ars} does not lie in the Kreis of ags {self.ags}")
-        return self
+            problems.append((("ars",), f"{self.ars} does not lie in the Kreis of ags {self.ags}"))
+        return problems
 
     @property
     def has_area(self) -> bool:

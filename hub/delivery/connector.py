@@ -65,18 +65,16 @@ class Connector(ABC):
         self.tenant = tenant
         self.connector_id = connector_id
         self.config = config
-        where = f"tenant {tenant.id}: connectors.{connector_id}"
         try:
             self.settings = self.Settings.model_validate(config.options)
         except ValidationError as exc:
             first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
-            raise ConnectorConfigError(f"{where}.options.{field}: {first['msg']}") from None
-        self.check_transport(where)
+            field = ".".join(["options", *(str(p) for p in first["loc"])])
+            raise ConnectorConfigError(first["msg"], field=field) from None
+        self.check_transport()
 
-    def check_transport(self, where: str) -> None:
+    def check_transport(self) -> None:  # noqa: B027 - optional hook, most kinds take any transport
         """Raise :class:`ConnectorConfigError` when the transport does not suit this kind."""
-        del where  # any transport suits the base; kinds narrow this down
 
     @abstractmethod
     def render(self, request: DeliveryRequested, attachments: Mapping[str, bytes]) -> Document:
@@ -109,7 +107,8 @@ def connector_problems(tenants: Mapping[str, Tenant]) -> list[tuple[str, str, st
             try:
                 built[cid] = build_connector(tenant, cid)
             except ConnectorConfigError as exc:
-                problems.append((tenant.id, f"connectors.{cid}", exc.message))
+                field = ".".join(filter(None, ("connectors", cid, exc.field)))
+                problems.append((tenant.id, field, exc.message))
         for i, route in enumerate(tenant.routes):
             for target in route.to:
                 if target in built and "application" not in built[target].handles:
@@ -134,5 +133,7 @@ def build_connector(tenant: Tenant, connector_id: str) -> Connector:
     cls = connector_kinds().get(config.kind)
     if cls is None:
         known = ", ".join(sorted(connector_kinds())) or "none"
-        raise ConnectorConfigError(f"unknown kind {config.kind!r} (installed: {known})")
+        raise ConnectorConfigError(
+            f"unknown kind {config.kind!r} (installed: {known})", field="kind"
+        )
     return cls(tenant, connector_id, config)

@@ -20,10 +20,13 @@ class DeliveryError(Exception):
 
     reason = "error"
 
-    def __init__(self, message: str, *, detail: str = "", reason: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, detail: str = "", reason: str | None = None, field: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.field = field  # configuration errors: the setting at fault, relative to the connector
         if reason is not None:
             self.reason = reason
 

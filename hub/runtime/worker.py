@@ -11,8 +11,7 @@ import structlog
 from aiohttp import web
 from mode import Service
 
-from hub.config import ConfigError, ConfigProblem, HubConfig, load_config
-from hub.delivery.connector import connector_problems
+from hub.config import HubConfig, load_config
 from hub.events.codec import codec_from_settings
 from hub.events.topics import Topics
 from hub.intake.api import IntakeDeps, create_intake_app
@@ -73,14 +72,6 @@ def prepare(settings: HubSettings) -> HubConfig:
     """Logging, configuration (fail fast), topics."""
     configure_logging(settings.log_level, settings.log_format)
     config = load_config(Path(settings.config_dir))
-    problems = connector_problems(config.tenants)
-    if problems:
-        raise ConfigError(
-            [
-                ConfigProblem(str(settings.config_dir / "tenants" / f"{t}.yaml"), field, msg)
-                for t, field, msg in problems
-            ]
-        )
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     names = all_topics(Topics(settings.topic_prefix), config)
     created = ensure_topics(

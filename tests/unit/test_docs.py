@@ -7,9 +7,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hub.cli import _parser, main
-from hub.delivery.connector import ENTRY_POINT_GROUP
+from hub.config.loader import _expand
+from hub.config.portals import PortalsFile
+from hub.config.tenants import Tenant
+from hub.delivery.connector import ENTRY_POINT_GROUP, connector_problems
 from hub.events.catalog import default_catalog
 from hub.events.topics import Topics
 from hub.runtime.local import PROJECT_ROOT
@@ -61,3 +65,23 @@ def test_every_topic_has_a_schema_and_a_readme_row() -> None:
     for topic, model in Topics("hub").value_types().items():
         assert catalog.for_model(model).name.endswith(model.__name__)
         assert topic.removeprefix("hub.") in README
+
+
+def _yaml_block_after(heading: str) -> str:
+    section = README.split(heading, 1)[1]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_tenant_example_is_a_valid_tenant_whose_connectors_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HUB_VAR_DIR", "/tmp/hub-docs")
+    tenant = Tenant.model_validate(_expand(yaml.safe_load(_yaml_block_after("### A tenant"))))
+
+    assert "bensheim" == tenant.id
+    assert [] == connector_problems({tenant.id: tenant})
+
+
+def test_readme_portals_example_is_valid() -> None:
+    portals = PortalsFile.model_validate(yaml.safe_load(_yaml_block_after("### Portal clients")))
+    assert {"civento-hessen", "erechnung-gateway"} == set(portals.portals)
