@@ -22,39 +22,21 @@ import structlog
 
 REDACTED = "[redacted]"
 
+
+def _normalise(key: str) -> str:
+    """``givenName``, ``given_name`` and ``given-name`` all become ``givenname``."""
+    return key.lower().replace("_", "").replace("-", "")
+
+
 PERSONAL_KEYS = frozenset(
-    {
-        "applicant",
-        "name",
-        "given_name",
-        "givenname",
-        "family_name",
-        "familyname",
-        "birth_date",
-        "birthdate",
-        "address",
-        "street",
-        "postal_code",
-        "postalcode",
-        "city",
-        "email",
-        "e_mail",
-        "phone",
-        "iban",
-        "bic",
-        "form_data",
-        "formdata",
-        "form_data_json",
-        "reply_channel",
-        "replychannel",
-        "body",
-        "content",
-        "contentbase64",
-        "content_base64",
-        "kontoinhaber",
+    _normalise(k)
+    for k in (
+        "applicant", "name", "given_name", "family_name", "birth_date", "address", "street",
+        "postal_code", "city", "email", "e_mail", "phone", "iban", "bic", "form_data",
+        "form_data_json", "reply_channel", "body", "content", "content_base64", "kontoinhaber",
         "register_number",
-    }
-)
+    )
+)  # fmt: skip
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
@@ -71,7 +53,7 @@ def _scrub(value: Any) -> Any:
 
 
 def _is_personal(key: object) -> bool:
-    return isinstance(key, str) and key.lower().replace("-", "_") in PERSONAL_KEYS
+    return isinstance(key, str) and _normalise(key) in PERSONAL_KEYS
 
 
 def redact_personal_data(

@@ -4,7 +4,8 @@ Accepting a submission, in order: media type, size, signature, JSON, schema,
 portal, responsible tenant and the portal's right to serve it, attachment
 hashes, repeat check; then blobs are stored, the event is produced and
 acknowledged, the receipt is written, and only then ``202`` is answered. Any
-failure before the acknowledgement removes the blobs this request created.
+failure before the acknowledgement creates no case (no event, no receipt); blobs already
+written stay, since the blob store is shared by content and a retry reuses them.
 """
 
 from __future__ import annotations
@@ -304,7 +305,7 @@ class Intake:
 
     async def _accept_locked(self, case: NewCase) -> web.Response:
         deps = self.deps
-        existing = deps.receipts.get(case.case_id)
+        existing = await asyncio.to_thread(deps.receipts.get, case.case_id)
         if existing is not None:
             if existing.content_sha256 != case.fingerprint:
                 raise Problem(
@@ -316,26 +317,24 @@ class Intake:
             log.info("intake.repeat", kind=case.kind, service=case.service)
             return web.json_response(existing.public(), status=200)
 
-        created: list[str] = []
         uris: list[str] = []
         try:
+            # Blobs are content-addressed and shared between cases, so a failed request never
+            # deletes one: another case may reference the same bytes. What a failure leaves is
+            # at most a blob no case refers to, which the portal's retry reuses.
             for sha256, data in case.documents:
-                uri, new = await asyncio.to_thread(deps.blobs.put, sha256, data)
+                uri, _new = await asyncio.to_thread(deps.blobs.put, sha256, data)
                 uris.append(uri)
-                if new:
-                    created.append(uri)
             event = case.build_event(uris)
             value = deps.codec.encode(event, topic=case.topic)
             await deps.producer.send(case.topic, case.case_id.encode(), value)
         except (ProduceError, OSError) as exc:
-            for uri in created:
-                deps.blobs.delete(uri)
             log.warning("intake.unavailable", error=type(exc).__name__, detail=str(exc))
             raise Problem(
                 503,
                 "broker_unavailable",
                 "The hub cannot take the submission right now",
-                "nothing was stored; retry later",
+                "no case was created; retry later",
                 headers={"Retry-After": "30"},
             ) from None
 
@@ -348,7 +347,7 @@ class Intake:
             received_at=event.envelope.occurred_at.isoformat(),
             content_sha256=case.fingerprint,
         )
-        deps.receipts.put(receipt)
+        await asyncio.to_thread(deps.receipts.put, receipt)
         deps.metrics.cases_received.labels(case.kind, case.tenant, case.service).inc()
         log.info("intake.accepted", kind=case.kind, service=case.service, documents=len(uris))
         return web.json_response(
@@ -364,7 +363,9 @@ class Intake:
         return await self._journey(request.match_info["id"], "invoice")
 
     async def _journey(self, case_id: str, kind: str) -> web.Response:
-        receipt = self.deps.receipts.get(case_id) if is_uuid(case_id) else None
+        receipt = (
+            await asyncio.to_thread(self.deps.receipts.get, case_id) if is_uuid(case_id) else None
+        )
         if receipt is None or receipt.kind != kind:
             raise Problem(404, "not_found", f"No such {kind}", f"unknown id {case_id!r}")
         doc: dict[str, Any] = {

@@ -232,7 +232,7 @@ def test_attachment_blobs_are_content_addressed(running_hub: HubDriver) -> None:
     assert digest == hashlib.sha256(blob.read_bytes()).hexdigest()
 
 
-def test_intake_answers_503_and_stores_nothing_when_the_broker_is_down(
+def test_intake_answers_503_and_creates_no_case_when_the_broker_is_down(
     local_hub: Callable[..., LocalHub], tmp_path: Path
 ) -> None:
     hub = local_hub(
@@ -245,7 +245,7 @@ def test_intake_answers_503_and_stores_nothing_when_the_broker_is_down(
         result = driver.post(body)
         assert 503 == result.status
         assert result.body["type"].endswith("/broker_unavailable")
-        assert [] == [p for p in hub.blob_dir.rglob("*") if p.is_file()]
+        assert [] == list((hub.workdir / "data" / "receipts").rglob("*.json"))
         assert (
             404
             == driver.clients["civento-hessen"].status(result.body.get("applicationId", "x")).status
