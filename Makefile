@@ -23,10 +23,13 @@ install: $(BIN)/hub ## create .venv with the hub and its dev extras
 demo: install ## start Kafka and the hub, submit every example, print the result table, stop
 	$(BIN)/hub demo
 
-test: install ## start Kafka and the registry, run the whole suite (unit, contract, end-to-end), stop both
-	@$(KAFKA) up
-	@$(REGISTRY) up || { $(KAFKA) down; exit 1; }
-	@set -o pipefail; rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; $(REGISTRY) down; $(KAFKA) down; exit $$rc
+# Services a target starts are stopped again afterwards; ones already running are left alone.
+test: install ## start Kafka and the registry, run the whole suite (unit, contract, end-to-end), stop them
+	@kafka_was_up=0; $(KAFKA) status >/dev/null 2>&1 && kafka_was_up=1; \
+	registry_was_up=0; $(REGISTRY) status >/dev/null 2>&1 && registry_was_up=1; \
+	stop() { [ $$registry_was_up = 1 ] || $(REGISTRY) down; [ $$kafka_was_up = 1 ] || $(KAFKA) down; }; \
+	$(KAFKA) up && $(REGISTRY) up || { stop; exit 1; }; \
+	rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; stop; exit $$rc
 
 test-unit: install ## run only the tests that need no broker
 	$(BIN)/pytest -m "not kafka and not e2e" $(PYTEST_ARGS)
@@ -39,8 +42,10 @@ typecheck: install ## mypy --strict
 	$(BIN)/mypy
 
 bench: install ## throughput and latency of the hub against a bare faust pipeline (N=5000)
-	@$(KAFKA) up
-	@rc=0; $(BIN)/python -m bench.pipeline $(BENCH_ARGS) || rc=$$?; $(KAFKA) down; exit $$rc
+	@kafka_was_up=0; $(KAFKA) status >/dev/null 2>&1 && kafka_was_up=1; \
+	$(KAFKA) up || exit 1; \
+	rc=0; $(BIN)/python -m bench.pipeline $(BENCH_ARGS) || rc=$$?; \
+	[ $$kafka_was_up = 1 ] || $(KAFKA) down; exit $$rc
 
 kafka-up: install ## start the local broker
 	@$(KAFKA) up

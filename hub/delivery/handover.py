@@ -83,7 +83,7 @@ async def hand_over(
             result, reason = DeliveryResult.rejected, exc.reason
             break
         result, receipt = DeliveryResult.delivered, handed.reference
-        log.info("delivery.handed_over", duplicate=handed.duplicate, attempts=attempt)
+        log.debug("delivery.handed_over", duplicate=handed.duplicate, attempts=attempt)
         break
     return DeliveryOutcome(
         envelope=request.envelope.follow(),

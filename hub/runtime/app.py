@@ -82,7 +82,18 @@ class Stages:
     progress: ProgressMonitor
 
 
+_TOPICS: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+
 def _raw_topic(app: faust.App, *names: str) -> Any:
+    """A raw-bytes faust topic, built once per app and names (sending is on the hot path)."""
+    key = (id(app), names)
+    if key not in _TOPICS:
+        _TOPICS[key] = _new_raw_topic(app, *names)
+    return _TOPICS[key]
+
+
+def _new_raw_topic(app: faust.App, *names: str) -> Any:
     return app.topic(
         *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
@@ -238,7 +249,7 @@ def _add_router(app: faust.App, stages: Stages) -> None:
             )
             await _send(app, stages, topics.routed, routed)
             m.cases_routed.labels(tenant, service).inc()
-            log.info(
+            log.debug(
                 "router.routed", tenant=tenant, rule=decision.rule, targets=len(decision.deliveries)
             )
 
@@ -343,7 +354,8 @@ def _add_tracker(app: faust.App, stages: Stages) -> Any:
                         reasons=tuple(journey.reasons()) if status.is_final else (),
                     ),
                 )
-                log.info("tracker.status", case_id=case_id, status=status.value)
+                level = log.info if status.is_final else log.debug
+                level("tracker.status", case_id=case_id, status=status.value)
                 if status.is_final:
                     _count_final(m, journey)
             if (
