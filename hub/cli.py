@@ -9,12 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hub import __version__
+from hub.recovery.cli import add_parser as dlq_parser
 
 ROLE_HELP = {
     "run": "start every role (intake, router, connectors, tracker) in one process",
     "intake": "serve the intake HTTP API (POST/GET /v1/applications)",
     "router": "route submitted cases to connector instances",
-    "connector": "run every configured connector instance",
+    "connector": "run every configured connector instance ('connector new NAME': scaffold one)",
     "tracker": "fold outcomes into case status; serve journeys",
 }
 
@@ -29,7 +30,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"hub {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for role, text in ROLE_HELP.items():
-        sub.add_parser(role, help=text, description=text + ". Stops on SIGINT/SIGTERM.")
+        rp = sub.add_parser(role, help=text, description=text + ". Stops on SIGINT/SIGTERM.")
+        if role == "run":
+            rp.add_argument(
+                "--roles",
+                default="intake,router,connector,tracker",
+                help="comma-separated subset to run in this process (default: %(default)s)",
+            )
+        if role == "connector":
+            cn_sub = rp.add_subparsers(dest="connector_command", metavar="[new]")
+            new = cn_sub.add_parser(
+                "new",
+                help="create a new connector package hub-connector-NAME/",
+                description="Scaffold a connector distribution (settings, render, README, tests "
+                "using the hub's conformance kit) that installs with pip, registers its kind "
+                "under the hub.connectors entry points and passes the kit unchanged. See "
+                "docs/tutorial-connector.md.",
+            )
+            new.add_argument("name", metavar="NAME", help="e.g. enaio-dms")
+            new.add_argument("--kind", help="connector kind (default: municipal.<name>)")
+            new.add_argument(
+                "--transport",
+                choices=["http", "directory"],
+                default="http",
+                help="transport of the example configuration (default: %(default)s)",
+            )
+            new.add_argument("--dir", type=Path, default=Path(), help="where (default: .)")
 
     c = sub.add_parser(
         "config",
@@ -71,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
         "e-invoice) would be routed, without sending anything.",
     )
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    dlq_parser(sub)
 
     s = sub.add_parser(
         "submit",
@@ -225,11 +253,18 @@ def _submit(files: list[Path], url: str, secret: str | None, portal: str | None)
 def _run_roles(args: argparse.Namespace) -> int:
     from hub.config import ConfigError
     from hub.delivery.errors import ConnectorConfigError
-    from hub.runtime.app import STAGE_ROLES, Role
+    from hub.runtime.app import Role
     from hub.runtime.worker import run_roles
     from hub.settings import HubSettings
 
-    roles = {Role.intake, *STAGE_ROLES} if args.command == "run" else {Role(args.command)}
+    if args.command == "run":
+        try:
+            roles = {Role(r.strip()) for r in args.roles.split(",") if r.strip()}
+        except ValueError as exc:
+            print(f"hub run --roles: {exc}; choose from intake, router, connector, tracker")
+            return 2
+    else:
+        roles = {Role(args.command)}
     try:
         run_roles(HubSettings(), roles)
     except (ConfigError, ConnectorConfigError) as exc:
@@ -250,13 +285,39 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(args.examples or EXAMPLES, timeout=args.timeout)
 
 
+def _connector_new(args: argparse.Namespace) -> int:
+    from hub.sdk.scaffold import ScaffoldError, create
+
+    try:
+        path = create(args.name, args.dir, kind=args.kind, transport=args.transport)
+    except ScaffoldError as exc:
+        print(f"hub connector new: {exc}", file=sys.stderr)
+        return 2
+    print(f"created {path}\nnext: pip install -e {path} && pytest {path}")
+    return 0
+
+
+def _dlq(args: argparse.Namespace) -> int:
+    from hub.recovery.cli import run
+
+    return run(args)
+
+
+def _connector(args: argparse.Namespace) -> int:
+    if getattr(args, "connector_command", None) == "new":
+        return _connector_new(args)
+    return _run_roles(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     **dict.fromkeys(ROLE_HELP, _run_roles),
+    "connector": _connector,
     "submit": lambda a: _submit(a.files, a.url, a.secret, a.portal),
     "config": lambda a: _validate(_config_dir(a.dir), require_secrets=not a.no_secrets),
     "routes": _routes,
     "kafka": _kafka,
     "demo": _demo,
+    "dlq": _dlq,
 }
 
 

@@ -73,6 +73,25 @@ class HubMetrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        self.deliveries_skipped = Counter(
+            "hub_deliveries_skipped_total",
+            "Requests not handed over because their delivery was handed over before (replays, "
+            "re-consumed messages)",
+            ["tenant", "connector", "kind"],
+            registry=registry,
+        )
+        self.dead_letters = Counter(
+            "hub_dead_letters_total",
+            "Deliveries rejected or given up, kept in the dead-letter topic",
+            ["tenant", "connector", "kind", "reason"],
+            registry=registry,
+        )
+        self.connector_parked = Gauge(
+            "hub_connector_parked",
+            "1 while a connector instance waits for its back office between attempts",
+            ["tenant", "connector"],
+            registry=registry,
+        )
         self.last_progress = Gauge(
             "hub_agent_last_progress_timestamp_seconds",
             "Unix time an agent last finished a message",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,9 +44,27 @@ class HubSettings(BaseSettings):
     produce_timeout_seconds: float = Field(
         15.0, description="intake answers 503 when the broker has not acknowledged by then"
     )
-    delivery_attempts: int = Field(3, ge=1, description="in-process attempts on transient errors")
-    stall_seconds: float = Field(
-        120.0, gt=0, description="/healthz fails when an agent holds one message longer"
+    retry_base_seconds: float = Field(
+        1.0, gt=0, description="first backoff after a transient error"
     )
+    retry_max_seconds: float = Field(60.0, gt=0, description="longest backoff between attempts")
+    delivery_deadline_seconds: float = Field(
+        72 * 3600.0, gt=0, description="give a delivery up this long after its first error"
+    )
+    stall_seconds: float = Field(
+        180.0,
+        gt=0,
+        description="/healthz fails when an agent shows no activity this long while it has work",
+    )
+
+    @model_validator(mode="after")
+    def _stall_outlasts_backoff(self) -> HubSettings:
+        if self.stall_seconds <= self.retry_max_seconds:
+            raise ValueError(
+                "HUB_STALL_SECONDS must exceed HUB_RETRY_MAX_SECONDS, or a parked connector "
+                "waiting between attempts would look stalled"
+            )
+        return self
+
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|console)$")

@@ -14,9 +14,8 @@ from connectors.dms_xdomea.render import (
     render_package,
 )
 from hub.config.tenants import DirectoryTransport
-from hub.delivery.connector import Connector, Document, HandoverReceipt
+from hub.delivery.connector import Connector, Document
 from hub.delivery.errors import ConnectorConfigError, PermanentError
-from hub.delivery.transports import drop_file
 from hub.events.models import DeliveryRequested
 
 
@@ -63,8 +62,3 @@ class DmsXdomeaConnector(Connector):
             ) from exc
         filename = message_filename(request.delivery_id, message_type)
         return Document(filename, content, "application/zip")
-
-    def deliver(self, document: Document, delivery_id: str) -> HandoverReceipt:
-        """Drop the ZIP into the import directory (atomic, at most once)."""
-        assert isinstance(self.config.transport, DirectoryTransport)
-        return drop_file(self.config.transport.path, document)

@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from hub.config.tenants import DirectoryTransport
-from hub.delivery.connector import CaseType, Connector, Document, HandoverReceipt
+from hub.delivery.connector import CaseType, Connector, Document
 from hub.delivery.errors import ConnectorConfigError, PermanentError
 from hub.delivery.rendering import attachment_entries, form_document, invoice_filename
-from hub.delivery.transports import drop_file
 from hub.events.models import Application, DeliveryRequested
 
 SUMMARY = """Antrag zur manuellen Bearbeitung
@@ -81,8 +80,3 @@ class ManualMailboxConnector(Connector):
             ):
                 z.writestr(zipfile.ZipInfo(name, date_time=stamp), data, zipfile.ZIP_DEFLATED)
         return Document(f"{request.delivery_id}.zip", buf.getvalue(), "application/zip")
-
-    def deliver(self, document: Document, delivery_id: str) -> HandoverReceipt:
-        """Drop the file into the mailbox folder (atomic, at most once)."""
-        assert isinstance(self.config.transport, DirectoryTransport)
-        return drop_file(self.config.transport.path, document)

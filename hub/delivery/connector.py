@@ -2,15 +2,14 @@
 
 A connector is written for a product (a DMS, a Fachverfahren); a tenant's YAML
 makes an instance of it. It renders a case into a :class:`Document` (a pure
-function of the request and the attachment bytes) and delivers the document,
-passing ``delivery_id`` on as the idempotency key.
+function of the request and the attachment bytes) and delivers the document
+through its transport, passing ``delivery_id`` on as the idempotency key.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
 from typing import ClassVar, Literal
@@ -18,29 +17,25 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hub.config.tenants import ConnectorConfig, Tenant
+from hub.delivery.documents import Document, HandoverReceipt
 from hub.delivery.errors import ConnectorConfigError
+from hub.delivery.transports import Transport, build_transport
 from hub.events.models import DeliveryRequested
 
 CaseType = Literal["application", "invoice"]
 
+__all__ = [
+    "CaseType",
+    "Connector",
+    "Document",
+    "HandoverReceipt",
+    "NoOptions",
+    "build_connector",
+    "connector_kinds",
+    "connector_problems",
+]
+
 ENTRY_POINT_GROUP = "hub.connectors"
-
-
-@dataclass(frozen=True)
-class Document:
-    """A rendered delivery: one file or request body for the back office."""
-
-    filename: str
-    content: bytes
-    media_type: str
-
-
-@dataclass(frozen=True)
-class HandoverReceipt:
-    """What the back office acknowledged; ``duplicate`` when it already had this delivery."""
-
-    reference: str
-    duplicate: bool = False
 
 
 class NoOptions(BaseModel):
@@ -61,7 +56,16 @@ class Connector(ABC):
     handles: ClassVar[frozenset[CaseType]] = frozenset({"application"})
     Settings: ClassVar[type[BaseModel]] = NoOptions
 
-    def __init__(self, tenant: Tenant, connector_id: str, config: ConnectorConfig) -> None:
+    def __init__(
+        self,
+        tenant: Tenant,
+        connector_id: str,
+        config: ConnectorConfig,
+        *,
+        transport: Transport | None = None,
+    ) -> None:
+        """Validate ``options`` and the transport; ``transport`` replaces the configured one
+        (tests pass a fake)."""
         self.tenant = tenant
         self.connector_id = connector_id
         self.config = config
@@ -72,6 +76,7 @@ class Connector(ABC):
             field = ".".join(["options", *(str(p) for p in first["loc"])])
             raise ConnectorConfigError(first["msg"], field=field) from None
         self.check_transport()
+        self.transport = transport if transport is not None else build_transport(config.transport)
 
     def check_transport(self) -> None:  # noqa: B027 - optional hook, most kinds take any transport
         """Raise :class:`ConnectorConfigError` when the transport does not suit this kind."""
@@ -80,9 +85,9 @@ class Connector(ABC):
     def render(self, request: DeliveryRequested, attachments: Mapping[str, bytes]) -> Document:
         """Render the case; ``attachments`` maps each attachment's sha256 to its bytes."""
 
-    @abstractmethod
     def deliver(self, document: Document, delivery_id: str) -> HandoverReceipt:
-        """Hand the document over; idempotent per ``delivery_id``."""
+        """Hand the document over through the transport; idempotent per ``delivery_id``."""
+        return self.transport.send(document, delivery_id)
 
 
 @cache

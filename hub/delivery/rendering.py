@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from hub.events.models import Application, Invoice
 
@@ -22,9 +23,9 @@ def attachment_entries(app: Application) -> list[tuple[str, str]]:
     ]
 
 
-def form_document(app: Application) -> bytes:
-    """The submission's own content (applicant, form data, payment) as a JSON document."""
-    doc = {
+def form_payload(app: Application) -> dict[str, Any]:
+    """The submission's own content (applicant, form data, payment) as JSON-ready data."""
+    return {
         "portal": app.portal,
         "submissionId": app.submission_id,
         "submittedAt": app.submitted_at.isoformat(),
@@ -35,7 +36,11 @@ def form_document(app: Application) -> bytes:
         "payment": app.payment.model_dump(exclude_none=True) if app.payment else None,
         "replyChannel": app.reply_channel.model_dump() if app.reply_channel else None,
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+
+def form_document(app: Application) -> bytes:
+    """:func:`form_payload` as a JSON document."""
+    return json.dumps(form_payload(app), ensure_ascii=False, indent=2, sort_keys=True).encode()
 
 
 def invoice_filename(delivery_id: str, invoice: Invoice) -> str:

@@ -232,6 +232,15 @@ class Quarantined(Event):
     attempts: int = 1
     first_error_at: datetime = Field(default_factory=utc_now)
     last_error_at: datetime = Field(default_factory=utc_now)
+    first_error: str = ""
+
+
+class Replayed(Event):
+    avro_name: ClassVar[str] = f"{NAMESPACE}.Replayed"
+    entry_id: str
+    entry_topic: str
+    target_topic: str
+    operator: str = ""
 
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -242,4 +251,5 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     DeliveryOutcome,
     CaseStatusChanged,
     Quarantined,
+    Replayed,
 )

@@ -17,6 +17,7 @@ from hub.events.models import (
     Event,
     InvoiceReceived,
     Quarantined,
+    Replayed,
 )
 
 
@@ -53,8 +54,18 @@ class Topics:
 
     @property
     def quarantine(self) -> str:
-        """Quarantined, written by any stage."""
+        """Quarantined: messages the router could not route (or decode)."""
         return f"{self.prefix}.quarantine"
+
+    @property
+    def deadletter(self) -> str:
+        """Quarantined (same record): deliveries rejected or given up by a connector."""
+        return f"{self.prefix}.deadletter"
+
+    @property
+    def replays(self) -> str:
+        """Replayed: which quarantine and dead-letter entries were replayed (compacted)."""
+        return f"{self.prefix}.replays"
 
     def delivery(self, tenant: str, connector: str) -> str:
         """DeliveryRequested for one connector instance of one tenant."""
@@ -69,6 +80,8 @@ class Topics:
             self.outcomes: DeliveryOutcome,
             self.status: CaseStatusChanged,
             self.quarantine: Quarantined,
+            self.deadletter: Quarantined,
+            self.replays: Replayed,
         }
 
 

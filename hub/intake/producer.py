@@ -50,7 +50,7 @@ class EventProducer:
         while not self._stop.is_set():
             self._producer.poll(0.05)
 
-    async def send(self, topic: str, key: bytes, value: bytes) -> None:
+    async def send(self, topic: str, key: bytes | None, value: bytes) -> None:
         """Produce one message and wait for the broker's acknowledgement."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -24,7 +25,7 @@ from prometheus_client import generate_latest
 from hub.config import HubConfig
 from hub.config.tenants import Tenant
 from hub.delivery.connector import Connector, build_connector
-from hub.delivery.handover import RetryPolicy, hand_over
+from hub.delivery.runner import DeliveryRunner, DeliveryState, RetryPolicy
 from hub.events.codec import CodecError, EventCodec
 from hub.events.models import (
     INVOICE_SERVICE,
@@ -32,7 +33,6 @@ from hub.events.models import (
     CaseRouted,
     CaseStatusChanged,
     DeliveryRequested,
-    DeliveryResult,
     Envelope,
     Event,
     InvoiceReceived,
@@ -253,16 +253,85 @@ def _add_router(app: faust.App, stages: Stages) -> None:
                 "router.routed", tenant=tenant, rule=decision.rule, targets=len(decision.deliveries)
             )
 
+    stages.progress.register("router", [topics.submitted, topics.invoices])
     app.agent(_raw_topic(app, topics.submitted, topics.invoices), name="router")(router)
 
 
-def _add_connector(app: faust.App, stages: Stages, connector: Connector) -> None:
-    topics = stages.topics
+class TableStates:
+    """Delivery states in a faust table (changelog-backed: survives restarts)."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def get(self, delivery_id: str) -> DeliveryState | None:
+        """The remembered state, or None."""
+        stored = self.table.get(delivery_id)
+        return DeliveryState.model_validate(stored) if stored else None
+
+    def put(self, delivery_id: str, state: DeliveryState) -> None:
+        """Remember ``state`` (written to the changelog with the current message's partition)."""
+        self.table[delivery_id] = state.model_dump(mode="json")
+
+
+def _dead_letter(
+    connector: Connector,
+    state: DeliveryState,
+    *,
+    case_id: str,
+    request_topic: str,
+    key: bytes | None,
+    value: bytes,
+) -> Quarantined:
+    now = time.time()
+    first_at = datetime.fromtimestamp(state.first_error_at or now, UTC)
+    last_at = datetime.fromtimestamp(state.last_error_at or now, UTC)
+    return Quarantined(
+        envelope=Envelope(case_id=case_id, tenant=connector.tenant.id, correlation_id=case_id),
+        stage="connector",
+        reason=state.reason or state.status.value,
+        detail=state.last_error or "",
+        first_error=state.first_error or "",
+        connector=connector.connector_id,
+        source_topic=request_topic,
+        original_key=key,
+        original_value=value,
+        attempts=state.attempts,
+        first_error_at=first_at,
+        last_error_at=last_at,
+    )
+
+
+def _add_connector(app: faust.App, stages: Stages, connector: Connector, states: Any) -> None:
+    topics, m, s = stages.topics, stages.metrics, stages.settings
     tenant, cid, kind = connector.tenant.id, connector.connector_id, connector.kind
     topic = topics.delivery(tenant, cid)
     name = f"connector.{tenant}.{cid}"
-    policy = RetryPolicy(attempts=stages.settings.delivery_attempts)
-    m = stages.metrics
+    stages.progress.register(name, [topic])
+
+    def own_partitions() -> list[Any]:
+        return [tp for tp in app.consumer.assignment() if tp.topic == topic]
+
+    def park() -> None:
+        # stop fetching for this instance only; other connectors and tenants keep flowing
+        app.consumer.pause_partitions(own_partitions())
+        m.connector_parked.labels(tenant, cid).set(1)
+        log.warning("connector.parked", tenant=tenant, connector=cid)
+
+    def resume() -> None:
+        app.consumer.resume_partitions(own_partitions())
+        m.connector_parked.labels(tenant, cid).set(0)
+        log.info("connector.resumed", tenant=tenant, connector=cid)
+
+    runner = DeliveryRunner(
+        connector,
+        stages.blobs,
+        TableStates(states),
+        RetryPolicy(s.retry_base_seconds, s.retry_max_seconds, s.delivery_deadline_seconds),
+        park=park,
+        resume=resume,
+        on_attempt=lambda: stages.progress.touch(name),
+        on_retry=lambda _e: m.delivery_retries.labels(tenant, cid, kind).inc(),
+    )
 
     async def agent(stream: Any) -> None:
         async for event in _progressing(stages, name, stream):
@@ -280,38 +349,32 @@ def _add_connector(app: faust.App, stages: Stages, connector: Connector) -> None
                     tenant=tenant,
                     connector=cid,
                 )
-                await _send(app, stages, topics.quarantine, q)
-                m.quarantined.labels("connector", "undecodable").inc()
+                await _send(app, stages, topics.deadletter, q)
+                m.dead_letters.labels(tenant, cid, kind, "undecodable").inc()
                 continue
             env = request.envelope
             with structlog.contextvars.bound_contextvars(
                 case_id=env.case_id, correlation_id=env.correlation_id, tenant=tenant, connector=cid
             ):
-                outcome = await hand_over(
-                    connector,
-                    request,
-                    stages.blobs,
-                    policy,
-                    on_retry=lambda _e: m.delivery_retries.labels(tenant, cid, kind).inc(),
-                )
-                await _send(app, stages, topics.outcomes, outcome)
+                ended = await runner.run(request)
+                await _send(app, stages, topics.outcomes, ended.outcome)
+                if ended.skipped:
+                    m.deliveries_skipped.labels(tenant, cid, kind).inc()
+                    continue
+                outcome = ended.outcome
                 m.deliveries.labels(tenant, cid, kind, outcome.outcome.value).inc()
                 m.delivery_seconds.labels(tenant, cid, kind).observe(outcome.duration_seconds)
-                if outcome.outcome is not DeliveryResult.delivered:
-                    q = _quarantine(
-                        "connector",
-                        outcome.reason or outcome.outcome.value,
-                        f"delivery {outcome.outcome.value} after {outcome.attempts} attempt(s)",
-                        source_topic=topic,
+                if ended.dead_letter:
+                    dead = _dead_letter(
+                        connector,
+                        ended.state,
+                        case_id=env.case_id,
+                        request_topic=topic,
                         key=event.key,
                         value=event.value,
-                        case_id=env.case_id,
-                        tenant=tenant,
-                        connector=cid,
-                        attempts=outcome.attempts,
                     )
-                    await _send(app, stages, topics.quarantine, q)
-                    m.quarantined.labels("connector", q.reason).inc()
+                    await _send(app, stages, topics.deadletter, dead)
+                    m.dead_letters.labels(tenant, cid, kind, dead.reason).inc()
 
     app.agent(_raw_topic(app, topic), name=name)(agent)
 
@@ -367,6 +430,7 @@ def _add_tracker(app: faust.App, stages: Stages) -> Any:
                 _observe_latency(m, journey)
             journeys[case_id] = journey.model_dump(mode="json")
 
+    stages.progress.register("tracker", sources)
     app.agent(_raw_topic(app, *sources), name="tracker")(tracker)
 
     @app.page("/v1/cases/{case_id}")
@@ -407,9 +471,22 @@ def _observe_latency(m: HubMetrics, journey: Journey) -> None:
 
 
 def _add_health(app: faust.App, stages: Stages) -> None:
+    def lag_by_topic() -> dict[str, int]:
+        """Messages waiting per topic: high watermark minus committed offset."""
+        lag: dict[str, int] = {}
+        try:
+            consumer = app.consumer
+            for tp in consumer.assignment():
+                committed = getattr(consumer, "_committed_offset", {}).get(tp)
+                waiting = max(0, consumer.highwater(tp) - (committed or 0))
+                lag[tp.topic] = lag.get(tp.topic, 0) + waiting
+        except Exception:
+            return {}
+        return lag
+
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
-        stalled = stages.progress.stalled()
+        stalled = stages.progress.stalled(lag_by_topic())
         ok = not stalled and not app.should_stop
         return web.json(
             {"status": "ok" if ok else "failing", "stalled": stalled}, status=200 if ok else 503
@@ -429,7 +506,7 @@ def _add_health(app: faust.App, stages: Stages) -> None:
     async def metrics(web: Any, request: Any) -> Any:
         return web.bytes(
             generate_latest(stages.metrics.registry),
-            content_type="text/plain; version=0.0.4; charset=utf-8",
+            content_type="text/plain; version=0.0.4",  # aiohttp adds the charset itself
         )
 
 
@@ -460,9 +537,10 @@ def build_app(stages: Stages, roles: Iterable[Role], *, app_id: str | None = Non
     if Role.router in roles:
         _add_router(app, stages)
     if Role.connector in roles:
+        states = app.Table("delivery_states", default=None, partitions=s.partitions)
         for tenant in stages.config.tenants.values():
             for cid in tenant.connectors:
-                _add_connector(app, stages, build_connector(tenant, cid))
+                _add_connector(app, stages, build_connector(tenant, cid), states)
     if Role.tracker in roles:
         _add_tracker(app, stages)
     _add_health(app, stages)

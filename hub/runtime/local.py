@@ -63,6 +63,7 @@ class LocalHub:
     web_port: int = field(default_factory=free_port)
     portal_secrets: dict[str, str] = field(default_factory=dict)  # generated when empty
     wait_for: str = "readyz"  # "healthz" for a process that must start without a broker
+    tracker_url: str | None = None  # where intake asks for journeys (default: this web port)
     process: subprocess.Popen[bytes] | None = None
 
     def __post_init__(self) -> None:
@@ -108,7 +109,7 @@ class LocalHub:
             "HUB_VAR_DIR": str(self.var_dir),
             "HUB_INTAKE_PORT": str(self.intake_port),
             "HUB_WEB_PORT": str(self.web_port),
-            "HUB_TRACKER_URL": self.web_url,
+            "HUB_TRACKER_URL": self.tracker_url or self.web_url,
             "PYTHONUNBUFFERED": "1",
         }
         env.update({self._secret_envs[p]: s for p, s in self.portal_secrets.items()})
@@ -118,7 +119,8 @@ class LocalHub:
     def start(self, timeout: float = 60.0) -> LocalHub:
         """Start the process and wait until what it serves is ready."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        with (self.workdir / f"hub-{'-'.join(self.roles)}.log").open("ab") as log:
+        name = "-".join(r.replace(",", "_").strip("-") for r in self.roles)
+        with (self.workdir / f"hub-{name}.log").open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", "hub", *self.roles],
                 env=self.env(),
@@ -130,10 +132,14 @@ class LocalHub:
         return self
 
     def _ready_urls(self) -> list[str]:
+        roles = {self.roles[0]}
+        if self.roles[0] == "run":
+            given = self.roles[self.roles.index("--roles") + 1] if "--roles" in self.roles else ""
+            roles = set(given.split(",")) if given else {"intake", "router"}
         urls = []
-        if self.roles[0] in ("run", "intake"):
+        if "intake" in roles:
             urls.append(f"{self.intake_url}/{self.wait_for}")
-        if self.roles[0] != "intake":
+        if roles - {"intake"}:
             urls.append(f"{self.web_url}/{self.wait_for}")
         return urls
 

@@ -120,10 +120,10 @@ def run_roles(settings: HubSettings, roles: Iterable[Role]) -> None:
         progress=ProgressMonitor(stall_seconds=settings.stall_seconds),
     )
     stage_roles = [r for r in STAGE_ROLES if r in roles]
-    # all roles together form one group; a role alone forms its own
-    app_id = (
-        settings.app_id if len(stage_roles) > 1 else f"{settings.app_id}-{stage_roles[0].value}"
-    )
+    # the consumer group is named after the stage roles it runs (all of them: HUB_APP_ID as is),
+    # so processes running different roles never share a group or a table changelog
+    suffix = [] if len(stage_roles) == len(STAGE_ROLES) else [r.value for r in stage_roles]
+    app_id = "-".join([settings.app_id, *suffix])
     app = build_app(stages, stage_roles, app_id=app_id)
     services: list[Service] = []
     if Role.intake in roles:

@@ -54,6 +54,7 @@ from hub.events.models import (
     InvoiceReceived,
     PlannedDelivery,
     Quarantined,
+    Replayed,
     Service,
 )
 
@@ -206,6 +207,12 @@ SAMPLES: dict[type[Event], Event] = {
         original_value=b"\x00",
         first_error_at=_AT,
         last_error_at=_AT,
+    ),
+    Replayed: Replayed(
+        envelope=_ENV,
+        entry_id="5b0d7c2e-0000-4000-8000-000000000001",
+        entry_topic="hub.deadletter",
+        target_topic="hub.deliveries.bensheim.gewerbe",
     ),
 }
 

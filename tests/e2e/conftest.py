@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from hub.config import load_config
 from hub.intake.client import IntakeClient, PostResult
-from hub.runtime.local import LocalHub
+from hub.runtime.local import PROJECT_ROOT, LocalHub, free_port
 from tests.conftest import EXAMPLES
 
 
@@ -96,3 +100,80 @@ def running_hub(kafka_broker: str, tmp_path_factory: pytest.TempPathFactory) -> 
     finally:
         driver.close()
         hub.stop()
+
+
+class StandIn:
+    """The stand-in Fachverfahren (tests/peers/fachverfahren.py) as a real process."""
+
+    def __init__(self, state_dir: Path, port: int) -> None:
+        self.state_dir, self.port = state_dir, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> StandIn:
+        """Start and wait until it answers."""
+        log = (self.state_dir.parent / f"standin-{self.port}.log").open("ab")
+        with log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.peers.fachverfahren",
+                    "--port",
+                    str(self.port),
+                    "--state",
+                    str(self.state_dir),
+                ],
+                stdout=log,
+                stderr=log,
+                cwd=PROJECT_ROOT,
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise TimeoutError("stand-in did not start")
+
+    def stop(self) -> None:
+        """Stop it: connections are refused from now on."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def control(self, **settings: object) -> None:
+        """Change its behaviour (mode, reject_services, delay_seconds)."""
+        httpx.post(f"{self.url}/_control", json=settings, timeout=5).raise_for_status()
+
+    def stats(self) -> dict[str, Any]:
+        """Exact counts: imports (one per idempotency key), posts, imported entries."""
+        data: dict[str, Any] = httpx.get(f"{self.url}/_stats", timeout=5).json()
+        return data
+
+
+@pytest.fixture
+def standin(tmp_path: Path) -> Iterator[StandIn]:
+    """A stand-in Fachverfahren on a free port (not started: call ``start()``)."""
+    peer = StandIn(tmp_path / "fachverfahren", free_port())
+    try:
+        yield peer
+    finally:
+        peer.stop()
+
+
+def config_with_rest_procedure(tmp_path: Path, url: str, *, timeout: float = 5.0) -> Path:
+    """The shipped configuration, with Bensheim's Gewerbe connector a REST procedure at ``url``."""
+    config = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", config)
+    path = config / "tenants" / "bensheim.yaml"
+    lines = path.read_text().splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("  gewerbe:"):
+            lines[i] = (
+                f'  gewerbe: {{kind: procedure.rest, transport: {{type: http, url: "{url}/import", '
+                f"timeout_seconds: {timeout}}}}}"
+            )
+    path.write_text("\n".join(lines) + "\n")
+    return config

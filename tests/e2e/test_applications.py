@@ -253,3 +253,23 @@ def test_intake_answers_503_and_creates_no_case_when_the_broker_is_down(
         assert 503 == httpx.get(f"{hub.intake_url}/readyz", timeout=10).status_code
     finally:
         driver.close()
+
+
+def test_every_role_serves_metrics_with_bounded_labels(running_hub: HubDriver) -> None:
+    case_id = running_hub.post(running_hub.example("geburtsurkunde-viernheim")).body[
+        "applicationId"
+    ]
+    running_hub.wait_final(case_id)
+
+    stages = httpx.get(f"{running_hub.hub.web_url}/metrics", timeout=5)
+    intake = httpx.get(f"{running_hub.hub.intake_url}/metrics", timeout=5)
+
+    assert (200, 200) == (stages.status_code, intake.status_code)
+    assert stages.headers["content-type"].startswith("text/plain")
+    for text in (stages.text, intake.text):
+        assert (
+            'hub_cases_completed_total{media_break="false",reason="none",service="99027002012000",tenant="viernheim"}'
+            in text
+        )
+        assert case_id not in text  # never an id as a label
+    assert "hub_case_completion_seconds_bucket" in stages.text

@@ -43,6 +43,7 @@ from hub.events.models import (
     InvoiceReceived,
     PlannedDelivery,
     Quarantined,
+    Replayed,
 )
 
 TOPIC = "test.events"
@@ -98,6 +99,7 @@ quarantines = st.builds(
     attempts=INT32,
     first_error_at=ms_datetimes,
     last_error_at=ms_datetimes,
+    first_error=texts,
 )
 routings = st.builds(
     CaseRouted,
@@ -177,6 +179,22 @@ def test_any_quarantined_message_round_trips(event: Quarantined) -> None:
     _round_trips(event)
 
 
+replays = st.builds(
+    Replayed,
+    envelope=envelopes,
+    entry_id=st.uuids().map(str),
+    entry_topic=texts,
+    target_topic=texts,
+    operator=texts,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(replays)
+def test_any_replay_marker_round_trips(event: Replayed) -> None:
+    _round_trips(event)
+
+
 @settings(max_examples=60, deadline=None)
 @given(routings)
 def test_any_routing_decision_round_trips(event: CaseRouted) -> None:
@@ -228,6 +246,7 @@ def test_every_event_type_is_covered_by_a_round_trip_test() -> None:
         "DeliveryOutcome",
         "CaseStatusChanged",
         "Quarantined",
+        "Replayed",
     }
 
     assert covered == {m.__name__ for m in EVENT_TYPES}

@@ -1,0 +1,22 @@
+"""What a connector renders and what the back office gives back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Document:
+    """A rendered delivery: one file or request body for the back office."""
+
+    filename: str
+    content: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
+class HandoverReceipt:
+    """What the back office acknowledged; ``duplicate`` when it already had this delivery."""
+
+    reference: str
+    duplicate: bool = False

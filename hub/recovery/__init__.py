@@ -1,0 +1,1 @@
+"""Recovery: inspect and replay what the stages could not process (quarantine, dead letters)."""
