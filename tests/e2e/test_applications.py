@@ -18,10 +18,10 @@ from hub.events.codec import SingleObjectCodec
 from hub.events.models import ApplicationSubmitted
 from hub.ids import application_id, delivery_id
 from hub.intake.signing import signed_headers
+from hub.recovery.topic_reader import read_topic
 from hub.runtime.local import LocalHub, free_port
 from tests.conftest import sample_files
 from tests.e2e.conftest import HubDriver
-from tests.kafka_tools import read_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
@@ -39,7 +39,7 @@ EXPECTED_TARGETS = {
 def submitted_events(hub: HubDriver, case_id: str) -> list[ApplicationSubmitted]:
     codec = SingleObjectCodec()
     topic = f"{hub.hub.topic_prefix}.applications.submitted"
-    events = [codec.decode(v, topic=topic) for _k, v in read_topic(hub.hub.bootstrap, topic)]
+    events = [codec.decode(r.value, topic=topic) for r in read_topic(hub.hub.bootstrap, topic)]
     return [
         e for e in events if isinstance(e, ApplicationSubmitted) and e.envelope.case_id == case_id
     ]

@@ -12,9 +12,9 @@ from hub.events.codec import SingleObjectCodec
 from hub.events.models import Quarantined
 from hub.ids import delivery_id
 from hub.intake.invoice import parse_invoice
+from hub.recovery.topic_reader import read_topic
 from hub.runtime.local import PROJECT_ROOT, LocalHub
 from tests.e2e.conftest import HubDriver
-from tests.kafka_tools import read_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
@@ -134,7 +134,7 @@ def test_unroutable_case_is_quarantined_with_its_reason_and_shown_as_such(
         assert ("quarantined", ["no_route"]) == (view["status"], view["reasons"])
         topic = f"{hub.topic_prefix}.quarantine"
         codec = SingleObjectCodec()
-        kept = [codec.decode(v, topic=topic) for _k, v in read_topic(hub.bootstrap, topic)]
+        kept = [codec.decode(r.value, topic=topic) for r in read_topic(hub.bootstrap, topic)]
         mine = [q for q in kept if isinstance(q, Quarantined) and q.envelope.case_id == case_id]
         assert [("router", "no_route", "bensheim")] == [
             (q.stage, q.reason, q.envelope.tenant) for q in mine

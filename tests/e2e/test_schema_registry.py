@@ -23,10 +23,10 @@ from hub.events.catalog import default_catalog
 from hub.events.codec import CONFLUENT_MAGIC, SINGLE_OBJECT_MAGIC, RegistryCodec
 from hub.events.models import EVENT_TYPES, Application, CaseStatusChanged, Event
 from hub.intake.submission import Submission, to_application
+from hub.recovery.topic_reader import read_topic
 from hub.runtime.local import LocalHub
 from tests.conftest import EXAMPLES
 from tests.e2e.conftest import HubDriver
-from tests.kafka_tools import read_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e, pytest.mark.registry]
 
@@ -156,7 +156,7 @@ def test_the_hub_runs_end_to_end_on_the_registry(
 
     assert "completed" == view["status"], view
     topic = f"{hub.topic_prefix}.applications.submitted"
-    values = [v for _k, v in read_topic(hub.bootstrap, topic)]
+    values = [r.value for r in read_topic(hub.bootstrap, topic)]
     assert values
     for value in values:
         assert CONFLUENT_MAGIC == value[:1], value[:10].hex()
