@@ -8,8 +8,9 @@ so counts survive a restart of the stand-in itself.
 
     python -m tests.peers.fachverfahren --port 8801 --state var/fv [--token SECRET]
 
-Control: ``POST /_control {"mode": "up"|"unavailable"|"hang", "reject_services": [...],
-"delay_seconds": 0.05}``; counts: ``GET /_stats``.
+Control: ``POST /_control {"mode": "up"|"unavailable"|"hang"|"reject",
+"reject_services": [...], "delay_seconds": 0.05}`` (``reject`` refuses every new import,
+``reject_services`` those whose ``service.leikaId`` is listed); counts: ``GET /_stats``.
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ class Fachverfahren:
                 {"reference": self.imports[key]["reference"], "duplicate": True}
             )
         service = body.get("service", {}).get("leikaId", "")
-        if service in self.reject_services:
-            return self.problem(422, f"Pflichtangaben für Leistung {service} unvollständig")
+        if self.mode == "reject" or service in self.reject_services:
+            return self.problem(422, f"Pflichtangaben für Leistung {service or '?'} unvollständig")
         entry = {
             "key": key,
             "reference": f"FV-{len(self.imports) + 1:06d}",
