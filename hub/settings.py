@@ -22,6 +22,11 @@ class HubSettings(BaseSettings):
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
     topic_prefix: str = Field("hub", description="prefix of every topic name")
     partitions: int = Field(4, ge=1, description="partitions of the topics the hub creates")
+    session_timeout_seconds: float = Field(
+        30.0,
+        ge=6.0,
+        description="a worker that stops heartbeating loses its partitions after this long",
+    )
     replication_factor: int = Field(1, ge=1, description="replication of the topics it creates")
     app_id: str = Field("hub", description="faust app id = consumer group prefix")
     schema_registry_url: str | None = Field(

@@ -532,6 +532,8 @@ def build_app(stages: Stages, roles: Iterable[Role], *, app_id: str | None = Non
         datadir=str(s.data_dir / "faust"),
         table_cleanup_interval=60.0,
         broker_commit_every=100,
+        broker_session_timeout=s.session_timeout_seconds,
+        broker_heartbeat_interval=s.session_timeout_seconds / 10,
         broker_commit_interval=1.0,
     )
     if Role.router in roles:

@@ -166,15 +166,15 @@ def test_connector_killed_mid_batch_loses_nothing_and_hands_nothing_over_twice(
     standin.start()
     standin.control(delay_seconds=0.08)
     config = config_with_rest_procedure(tmp_path, standin.url)
-    front = local_hub(
-        "run", "--roles", "intake,router,tracker", config_dir=config, extra_env=FAST_RETRY
-    )
+    # the killed worker's partitions pass to its successor once its session times out
+    env = {**FAST_RETRY, "HUB_SESSION_TIMEOUT_SECONDS": "6"}
+    front = local_hub("run", "--roles", "intake,router,tracker", config_dir=config, extra_env=env)
     shared = {
         "run_id": front.run_id,
         "workdir": front.workdir,
         "config_dir": config,
         "portal_secrets": front.portal_secrets,
-        "extra_env": FAST_RETRY,
+        "extra_env": env,
     }
     connector = local_hub("connector", **shared)
     driver = HubDriver(front)
