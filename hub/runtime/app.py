@@ -1,7 +1,7 @@
 """The faust app of the stage roles: router, connectors, tracker.
 
 Each role is a thin loop around a pure function (``routing.rules.route``,
-``delivery.handover.hand_over``, ``tracking.journey.fold``): decode, call,
+``delivery.runner.DeliveryRunner``, ``tracking.journey.fold``): decode, call,
 write. Agents run with concurrency 1 so an offset is committed only after its
 message was handled and what it produced was flushed (faust flushes its
 producer before every commit).
@@ -10,6 +10,7 @@ producer before every commit).
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -82,15 +83,17 @@ class Stages:
     progress: ProgressMonitor
 
 
-_TOPICS: dict[tuple[int, tuple[str, ...]], Any] = {}
+_TOPICS: weakref.WeakKeyDictionary[faust.App, dict[tuple[str, ...], Any]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _raw_topic(app: faust.App, *names: str) -> Any:
     """A raw-bytes faust topic, built once per app and names (sending is on the hot path)."""
-    key = (id(app), names)
-    if key not in _TOPICS:
-        _TOPICS[key] = _new_raw_topic(app, *names)
-    return _TOPICS[key]
+    topics = _TOPICS.setdefault(app, {})
+    if names not in topics:
+        topics[names] = _new_raw_topic(app, *names)
+    return topics[names]
 
 
 def _new_raw_topic(app: faust.App, *names: str) -> Any:

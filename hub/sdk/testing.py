@@ -41,7 +41,7 @@ from hub.delivery.connector import Connector, connector_kinds
 from hub.delivery.documents import Document
 from hub.delivery.errors import ConnectorConfigError, DeliveryError, PermanentError, TransientError
 from hub.delivery.transports import IDEMPOTENCY_HEADER, DirectoryDrop, HttpPost, Transport
-from hub.events.models import DeliveryRequested, Envelope
+from hub.events.models import Application, DeliveryRequested, Envelope, Invoice
 from hub.ids import application_id, delivery_id, invoice_id
 from hub.intake.invoice import document_sha256, parse_invoice, to_invoice
 from hub.intake.submission import Submission, decode_attachments, to_application
@@ -50,6 +50,7 @@ __all__ = ["ConnectorConformance", "FakeBackOffice", "Sample", "load_samples"]
 
 SAMPLES = resources.files("hub.sdk") / "samples"
 BACK_OFFICE_URL = "http://back-office.test/import"
+SAMPLE_TIME = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TENANT = Tenant.model_validate(
     {
         "id": "testort",
@@ -79,6 +80,31 @@ def _personal_strings(raw: dict[str, Any]) -> tuple[str, ...]:
     return tuple(v for v in values if isinstance(v, str) and len(v) > 3)
 
 
+def _request(
+    kind: str,
+    connector_id: str,
+    case_id: str,
+    *,
+    application: Application | None = None,
+    invoice: Invoice | None = None,
+) -> DeliveryRequested:
+    """What the router would send ``connector_id`` of the test tenant for one case."""
+    return DeliveryRequested(
+        envelope=Envelope(
+            case_id=case_id,
+            tenant=TENANT.id,
+            correlation_id=case_id,
+            occurred_at=SAMPLE_TIME,
+        ),
+        delivery_id=delivery_id(case_id, TENANT.id, connector_id),
+        connector=connector_id,
+        connector_kind=kind,
+        rule="conformance",
+        application=application,
+        invoice=invoice,
+    )
+
+
 def load_samples(kind: str, connector_id: str = "conformance") -> list[Sample]:
     """Every shipped sample as a delivery request for ``connector_id`` of the test tenant."""
     found: list[Sample] = []
@@ -87,43 +113,17 @@ def load_samples(kind: str, connector_id: str = "conformance") -> list[Sample]:
         sub = Submission.model_validate(raw)
         blobs, _ = decode_attachments(sub)
         case = application_id(sub.portal, sub.submissionId)
-        uris = [f"blob:sha256:{a.sha256}" for a in sub.attachments]
-        request = DeliveryRequested(
-            envelope=Envelope(
-                case_id=case,
-                tenant=TENANT.id,
-                correlation_id=case,
-                occurred_at=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
-            ),
-            delivery_id=delivery_id(case, TENANT.id, connector_id),
-            connector=connector_id,
-            connector_kind=kind,
-            rule="conformance",
-            application=to_application(sub, uris),
-        )
+        application = to_application(sub, [f"blob:sha256:{a.sha256}" for a in sub.attachments])
+        request = _request(kind, connector_id, case, application=application)
         attachments = {a.sha256: b for a, b in zip(sub.attachments, blobs, strict=True)}
         found.append(Sample(path.name, request, attachments, _personal_strings(raw)))
     for path in sorted((SAMPLES / "invoices").iterdir(), key=lambda p: p.name):
         data = path.read_bytes()
-        header = parse_invoice(data)
-        digest = document_sha256(data)
+        header, digest = parse_invoice(data), document_sha256(data)
         case = invoice_id(header.seller_key, header.invoice_number, header.issue_date.isoformat())
-        invoice = to_invoice(
-            header, header.buyer_reference, digest, len(data), f"blob:sha256:{digest}"
-        )
-        request = DeliveryRequested(
-            envelope=Envelope(
-                case_id=case,
-                tenant=TENANT.id,
-                correlation_id=case,
-                occurred_at=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
-            ),
-            delivery_id=delivery_id(case, TENANT.id, connector_id),
-            connector=connector_id,
-            connector_kind=kind,
-            rule="conformance",
-            invoice=invoice,
-        )
+        uri = f"blob:sha256:{digest}"
+        invoice = to_invoice(header, header.buyer_reference, digest, len(data), uri)
+        request = _request(kind, connector_id, case, invoice=invoice)
         found.append(Sample(path.name, request, {digest: data}, ()))
     return found
 

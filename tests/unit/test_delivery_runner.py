@@ -84,6 +84,7 @@ class Harness:
         self.now += seconds
 
 
+Stored = tuple[DeliveryRequested, LocalBlobStore]
 POLICY = RetryPolicy(base_seconds=1.0, max_seconds=8.0, deadline_seconds=60.0)
 OK = HandoverReceipt("IMPORT-1")
 
@@ -110,7 +111,7 @@ async def run(
     return await harness.runner.run(request), harness
 
 
-async def test_success_at_first_attempt_is_delivered_and_remembered(stored) -> None:  # type: ignore[no-untyped-def]
+async def test_success_at_first_attempt_is_delivered_and_remembered(stored: Stored) -> None:
     connector = ScriptedConnector([OK])
 
     ended, h = await run(connector, stored)
@@ -126,11 +127,13 @@ async def test_success_at_first_attempt_is_delivered_and_remembered(stored) -> N
         ended.outcome.connector,
         ended.outcome.envelope.case_id,
     )
-    assert DeliveryStatus.delivered == h.states.get(request.delivery_id).status  # type: ignore[union-attr]
+    state = h.states.get(request.delivery_id)
+    assert state is not None
+    assert DeliveryStatus.delivered == state.status
     assert (False, False, ["attempt"]) == (ended.dead_letter, ended.skipped, h.events)
 
 
-async def test_every_attachment_reaches_render_by_hash(stored) -> None:  # type: ignore[no-untyped-def]
+async def test_every_attachment_reaches_render_by_hash(stored: Stored) -> None:
     connector = ScriptedConnector([OK])
 
     await run(connector, stored)
@@ -141,7 +144,7 @@ async def test_every_attachment_reaches_render_by_hash(stored) -> None:  # type:
     assert [expected] == connector.rendered
 
 
-async def test_transient_errors_park_once_retry_with_backoff_then_deliver(stored) -> None:  # type: ignore[no-untyped-def]
+async def test_transient_errors_park_once_retry_with_backoff_then_deliver(stored: Stored) -> None:
     connector = ScriptedConnector(
         [TransientError("down"), TransientError("503", reason="http_503"), OK]
     )
@@ -162,7 +165,7 @@ async def test_transient_errors_park_once_retry_with_backoff_then_deliver(stored
     assert 0.5 <= h.sleeps[0] <= 1.0 and 1.0 <= h.sleeps[1] <= 2.0
 
 
-async def test_transient_errors_until_the_deadline_give_up_and_dead_letter(stored) -> None:  # type: ignore[no-untyped-def]
+async def test_transient_errors_until_the_deadline_give_up_and_dead_letter(stored: Stored) -> None:
     connector = ScriptedConnector([TransientError("still down", reason="http_503")])
 
     ended, h = await run(connector, stored)
@@ -181,7 +184,7 @@ async def test_transient_errors_until_the_deadline_give_up_and_dead_letter(store
     assert ended.outcome.media_break
 
 
-async def test_deadline_counts_from_the_first_error_even_across_restarts(stored) -> None:  # type: ignore[no-untyped-def]
+async def test_deadline_counts_from_the_first_error_even_across_restarts(stored: Stored) -> None:
     request, store = stored
     connector = ScriptedConnector([TransientError("down")])
     harness = Harness(connector, store, POLICY)
@@ -212,8 +215,8 @@ async def test_deadline_counts_from_the_first_error_even_across_restarts(stored)
     ],
 )
 async def test_permanent_and_configuration_errors_are_rejected_at_once(
-    stored, error, reason
-) -> None:  # type: ignore[no-untyped-def]
+    stored: Stored, error: Exception, reason: str
+) -> None:
     connector = ScriptedConnector([error])
 
     ended, h = await run(connector, stored)
@@ -238,7 +241,7 @@ async def test_missing_blob_is_rejected_without_calling_the_connector(tmp_path: 
     assert ("attachment_missing", []) == (ended.outcome.reason, connector.delivered)
 
 
-async def test_a_delivery_handed_over_before_is_not_handed_over_again(stored) -> None:  # type: ignore[no-untyped-def]
+async def test_a_delivery_handed_over_before_is_not_handed_over_again(stored: Stored) -> None:
     request, store = stored
     connector = ScriptedConnector([OK])
     harness = Harness(connector, store, POLICY)
@@ -254,7 +257,7 @@ async def test_a_delivery_handed_over_before_is_not_handed_over_again(stored) ->
     )
 
 
-async def test_a_rejected_delivery_is_attempted_again_when_replayed(stored) -> None:  # type: ignore[no-untyped-def]
+async def test_a_rejected_delivery_is_attempted_again_when_replayed(stored: Stored) -> None:
     request, store = stored
     connector = ScriptedConnector([PermanentError("refused", reason="http_422"), OK])
     harness = Harness(connector, store, POLICY)
@@ -269,7 +272,7 @@ async def test_a_rejected_delivery_is_attempted_again_when_replayed(stored) -> N
     assert (False, 2) == (replay.skipped, replay.state.attempts)
 
 
-async def test_manual_connector_hand_over_is_a_media_break(stored) -> None:  # type: ignore[no-untyped-def]
+async def test_manual_connector_hand_over_is_a_media_break(stored: Stored) -> None:
     ended, _ = await run(ManualConnector([OK]), stored)
 
     assert (DeliveryResult.delivered, True) == (ended.outcome.outcome, ended.outcome.media_break)
@@ -290,7 +293,10 @@ def test_any_number_of_transient_failures_then_success_hands_over_exactly_once(
     store = LocalBlobStore(tmp_path_factory.mktemp("b"))
     raw = load_example("geburtsurkunde-viernheim")  # no attachments
     request = delivery_request(raw, "viernheim", connector="fake", kind="fake.scripted")
-    script: list[BaseException | HandoverReceipt] = [TransientError("down")] * failures + [OK]
+    script: list[BaseException | HandoverReceipt] = [
+        TransientError("down") for _ in range(failures)
+    ]
+    script.append(OK)
     connector = ScriptedConnector(script)
     harness = Harness(connector, store, RetryPolicy(1.0, 8.0, deadline_seconds=10_000))
 
