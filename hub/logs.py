@@ -100,9 +100,12 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # the libraries are chatty at INFO; their warnings still come through
-    for noisy in ("faust", "mode", "aiokafka", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # the libraries are chatty at INFO: their warnings come through, all of it at DEBUG
+    for noisy in ("faust", "mode", "aiokafka", "aiohttp.access", "httpx"):
+        library_level = (
+            logging.INFO if root.level <= logging.DEBUG else max(logging.WARNING, root.level)
+        )
+        logging.getLogger(noisy).setLevel(library_level)
 
 
 def get_logger(name: str) -> Any:

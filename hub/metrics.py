@@ -92,6 +92,12 @@ class HubMetrics:
             ["tenant", "connector"],
             registry=registry,
         )
+        self.redeliveries = Counter(
+            "hub_redeliveries_total",
+            "Unfinished cases sent through the hub again by reconciliation",
+            ["tenant", "service"],
+            registry=registry,
+        )
         self.last_progress = Gauge(
             "hub_agent_last_progress_timestamp_seconds",
             "Unix time an agent last finished a message",

@@ -56,6 +56,12 @@ class HubSettings(BaseSettings):
     delivery_deadline_seconds: float = Field(
         72 * 3600.0, gt=0, description="give a delivery up this long after its first error"
     )
+    redeliver_after_seconds: float = Field(
+        600.0, gt=0, description="an unfinished case unchanged this long is sent through again"
+    )
+    reconcile_interval_seconds: float = Field(
+        60.0, gt=0, description="how often the tracker looks for such cases"
+    )
     stall_seconds: float = Field(
         180.0,
         gt=0,

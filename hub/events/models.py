@@ -174,6 +174,9 @@ class CaseRouted(Event):
     service: str
     deliveries: tuple[PlannedDelivery, ...]
     reason: str | None = None
+    source_topic: str | None = None
+    source_partition: int = -1
+    source_offset: int = -1
 
 
 class DeliveryResult(StrEnum):

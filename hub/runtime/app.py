@@ -9,6 +9,7 @@ producer before every commit).
 
 from __future__ import annotations
 
+import asyncio
 import time
 import weakref
 from collections.abc import AsyncIterator, Iterable
@@ -38,6 +39,7 @@ from hub.events.models import (
     Event,
     InvoiceReceived,
     Quarantined,
+    utc_now,
 )
 from hub.events.topics import Topics
 from hub.intake.blobstore import BlobStore
@@ -51,9 +53,10 @@ from hub.routing.rules import (
     route_invoice,
     tenant_for_leitweg_id,
 )
-from hub.runtime.health import ProgressMonitor
+from hub.runtime.health import BrokerLag, ProgressMonitor
 from hub.settings import HubSettings
 from hub.tracking.journey import Journey, fold, public_view
+from hub.tracking.reconcile import RedeliveryPolicy, SourceReader
 
 log = structlog.get_logger("hub.runtime")
 
@@ -136,11 +139,15 @@ def _quarantine(
 async def _progressing(stages: Stages, agent: str, stream: Any) -> AsyncIterator[Any]:
     """Events of ``stream``, with progress recorded for liveness and metrics."""
     async for event in stream.events():
+        msg = event.message
+        log.debug(
+            "agent.event", agent=agent, topic=msg.topic, partition=msg.partition, offset=msg.offset
+        )
         stages.progress.started(agent)
         try:
             yield event
         finally:
-            stages.progress.finished(agent)
+            stages.progress.finished(agent, (event.message.topic, event.message.partition))
             stages.metrics.last_progress.labels(agent).set(time.time())
 
 
@@ -172,7 +179,8 @@ def _add_router(app: faust.App, stages: Stages) -> None:
 
     async def router(stream: Any) -> None:
         async for event in _progressing(stages, "router", stream):
-            await route_one(event.message.topic, event.key, event.value)
+            msg = event.message
+            await route_one(msg.topic, event.key, event.value, (msg.partition, msg.offset))
 
     async def quarantine(
         topic: str,
@@ -198,7 +206,9 @@ def _add_router(app: faust.App, stages: Stages) -> None:
         m.quarantined.labels("router", reason).inc()
         log.warning("router.quarantined", reason=reason, detail=detail)
 
-    async def route_one(topic: str, key: bytes | None, value: bytes) -> None:
+    async def route_one(
+        topic: str, key: bytes | None, value: bytes, position: tuple[int, int]
+    ) -> None:
         try:
             case = stages.codec.decode(value, topic=topic)
             assert isinstance(case, ApplicationSubmitted | InvoiceReceived)
@@ -249,6 +259,9 @@ def _add_router(app: faust.App, stages: Stages) -> None:
                 service=service,
                 deliveries=decision.deliveries,
                 reason=decision.reason,
+                source_topic=topic,
+                source_partition=position[0],
+                source_offset=position[1],
             )
             await _send(app, stages, topics.routed, routed)
             m.cases_routed.labels(tenant, service).inc()
@@ -382,6 +395,40 @@ def _add_connector(app: faust.App, stages: Stages, connector: Connector, states:
     app.agent(_raw_topic(app, topic), name=name)(agent)
 
 
+def _add_reconciliation(app: faust.App, stages: Stages, journeys: Any) -> None:
+    """Every few seconds, send unfinished cases that stopped moving through the hub again
+    (see :mod:`hub.tracking.reconcile`)."""
+    m = stages.metrics
+    policy = RedeliveryPolicy(after_seconds=stages.settings.redeliver_after_seconds)
+    reader = SourceReader(stages.settings.kafka_bootstrap)
+    sent: dict[str, tuple[int, datetime]] = {}  # case id -> (times sent again, last time)
+
+    async def reconcile() -> None:
+        now = utc_now()
+        due = [
+            j
+            for j in (Journey.model_validate(v) for v in list(journeys.values()) if v)
+            if policy.due(j, now, sent.get(j.case_id))
+        ]
+        for journey in due[:100]:  # a bounded batch per round
+            assert journey.source_topic is not None
+            found = await asyncio.to_thread(
+                reader.read, journey.source_topic, journey.source_partition, journey.source_offset
+            )
+            count = sent.get(journey.case_id, (0, now))[0] + 1
+            sent[journey.case_id] = (count, now)
+            if found is None or found[0] != journey.case_id.encode():
+                log.error(
+                    "tracker.source_gone", case_id=journey.case_id, topic=journey.source_topic
+                )
+                continue
+            await _raw_topic(app, journey.source_topic).send(key=found[0], value=found[1])
+            m.redeliveries.labels(journey.tenant or "unknown", journey.service or "unknown").inc()
+            log.warning("tracker.redelivered", case_id=journey.case_id, times=count)
+
+    app.timer(interval=stages.settings.reconcile_interval_seconds, name="reconcile")(reconcile)
+
+
 def _add_tracker(app: faust.App, stages: Stages) -> Any:
     topics = stages.topics
     journeys = app.Table("journeys", default=None, partitions=stages.settings.partitions)
@@ -402,6 +449,9 @@ def _add_tracker(app: faust.App, stages: Stages) -> Any:
             stored = journeys.get(case_id)
             current = Journey.model_validate(stored) if stored else None
             journey, previous = fold(current, ev)
+            if isinstance(ev, ApplicationSubmitted | InvoiceReceived):
+                msg = event.message
+                journey.remember_source(msg.topic, msg.partition, msg.offset)
             status = journey.status
             if status is not None and (current is None or current.status != status):
                 await _send(
@@ -435,6 +485,8 @@ def _add_tracker(app: faust.App, stages: Stages) -> Any:
 
     stages.progress.register("tracker", sources)
     app.agent(_raw_topic(app, *sources), name="tracker")(tracker)
+
+    _add_reconciliation(app, stages, journeys)
 
     @app.page("/v1/cases/{case_id}")
     async def case_view(web: Any, request: Any, case_id: str) -> Any:
@@ -474,22 +526,24 @@ def _observe_latency(m: HubMetrics, journey: Journey) -> None:
 
 
 def _add_health(app: faust.App, stages: Stages) -> None:
-    def lag_by_topic() -> dict[str, int]:
-        """Messages waiting per topic: high watermark minus committed offset."""
-        lag: dict[str, int] = {}
+    probe = BrokerLag(stages.settings.kafka_bootstrap, app.conf.id)
+    consumed = {t for topics in stages.progress.topics.values() for t in topics}
+
+    def lag_by_partition() -> dict[tuple[str, int], int]:
+        """Messages waiting in each assigned partition of the agents' topics (blocking)."""
         try:
-            consumer = app.consumer
-            for tp in consumer.assignment():
-                committed = getattr(consumer, "_committed_offset", {}).get(tp)
-                waiting = max(0, consumer.highwater(tp) - (committed or 0))
-                lag[tp.topic] = lag.get(tp.topic, 0) + waiting
+            tps = [(tp.topic, tp.partition) for tp in app.consumer.assignment()]
         except Exception:
             return {}
-        return lag
+        try:
+            return probe.lag([tp for tp in tps if tp[0] in consumed])
+        except Exception as exc:
+            log.warning("health.lag_unavailable", error=str(exc))
+            return {}
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
-        stalled = stages.progress.stalled(lag_by_topic())
+        stalled = stages.progress.stalled(await asyncio.to_thread(lag_by_partition))
         ok = not stalled and not app.should_stop
         return web.json(
             {"status": "ok" if ok else "failing", "stalled": stalled}, status=200 if ok else 503

@@ -75,6 +75,15 @@ class Journey(BaseModel):
     quarantine_reason: str | None = None
     history: list[Step] = []
     measured: bool = False  # completion latency already observed
+    updated_at: datetime | None = None  # last event folded in
+    # where the case's submission event lies, so that it can be sent again (reconciliation)
+    source_topic: str | None = None
+    source_partition: int = -1
+    source_offset: int = -1
+
+    def remember_source(self, topic: str, partition: int, offset: int) -> None:
+        """Record where the case's submission event lies."""
+        self.source_topic, self.source_partition, self.source_offset = topic, partition, offset
 
     @property
     def status(self) -> CaseStatus | None:
@@ -126,6 +135,8 @@ def fold(journey: Journey | None, event: Event) -> tuple[Journey, CaseStatus | N
         j.service = INVOICE_SERVICE
     elif isinstance(event, CaseRouted):
         j.routed, j.rule, j.route_reason, j.service = True, event.rule, event.reason, event.service
+        if event.source_topic and j.source_topic is None:
+            j.remember_source(event.source_topic, event.source_partition, event.source_offset)
         for planned in event.deliveries:
             j.deliveries.setdefault(
                 planned.delivery_id,
@@ -145,6 +156,7 @@ def fold(journey: Journey | None, event: Event) -> tuple[Journey, CaseStatus | N
         state.attempts += event.attempts
     elif isinstance(event, Quarantined) and event.stage in ("intake", "router"):
         j.quarantine_reason = event.reason
+    j.updated_at = utc_now()
     new = j.derive_status()
     previous = j.status
     if new is not None and new != previous:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from hub.ids import delivery_id
+from hub.recovery.topic_reader import read_topic
 from hub.runtime.local import PROJECT_ROOT, LocalHub
 from tests.e2e.conftest import HubDriver, StandIn, config_with_rest_procedure
 
@@ -166,8 +167,16 @@ def test_connector_killed_mid_batch_loses_nothing_and_hands_nothing_over_twice(
     standin.start()
     standin.control(delay_seconds=0.08)
     config = config_with_rest_procedure(tmp_path, standin.url)
-    # the killed worker's partitions pass to its successor once its session times out
-    env = {**FAST_RETRY, "HUB_SESSION_TIMEOUT_SECONDS": "6"}
+    # Short timings of the three safety nets: the killed worker's partitions pass to its
+    # successor once its session times out; a worker whose partitions stall (faust #629) fails
+    # /healthz; a case that stopped moving (an event faust skipped, #216) is sent again.
+    env = {
+        **FAST_RETRY,
+        "HUB_SESSION_TIMEOUT_SECONDS": "6",
+        "HUB_STALL_SECONDS": "5",
+        "HUB_REDELIVER_AFTER_SECONDS": "8",
+        "HUB_RECONCILE_INTERVAL_SECONDS": "2",
+    }
     front = local_hub("run", "--roles", "intake,router,tracker", config_dir=config, extra_env=env)
     shared = {
         "run_id": front.run_id,
@@ -184,17 +193,30 @@ def test_connector_killed_mid_batch_loses_nothing_and_hands_nothing_over_twice(
         connector.kill()  # SIGKILL in the middle of the batch
         imported_at_kill = standin.stats()["imports"]
         assert imported_at_kill < 30
-        local_hub("connector", **shared)
+        connector = local_hub("connector", **shared)
 
-        views = [driver.wait_final(c, timeout=90) for c in cases]
+        # what Kubernetes does: restart the worker whenever its liveness probe fails
+        restarts, deadline = 0, time.monotonic() + 120
+        while not all(driver.journey(c)["final"] for c in cases):
+            assert time.monotonic() < deadline, f"not done after {restarts} liveness restarts"
+            if httpx.get(f"{connector.web_url}/healthz", timeout=10).status_code == 503:
+                connector.kill()
+                connector = local_hub("connector", **shared)
+                restarts += 1
+            time.sleep(1)
 
+        views = [driver.journey(c) for c in cases]
         assert ["completed"] * 30 == [v["status"] for v in views]
         stats = standin.stats()
         assert 30 == stats["imports"]
         assert gewerbe_keys(cases) == stats["keys"]
         dms = [p.name for p in driver.inbox("bensheim", "dms")]
         assert sorted(f"{delivery_id(c, 'bensheim', 'dms')}_0601.zip" for c in cases) == sorted(dms)
-        print(f"\nkilled after {imported_at_kill}/30 imports; {stats['posts']} POSTs in all")
+        redelivered = metric(front, "hub_redeliveries_total")
+        print(
+            f"\nkilled after {imported_at_kill}/30 imports; {stats['posts']} POSTs in all; "
+            f"{restarts} restart(s) by the liveness probe; {redelivered:.0f} case(s) sent again"
+        )
     finally:
         driver.close()
 
@@ -220,5 +242,40 @@ def test_stalled_agent_fails_healthz_and_recovers(
         standin.control(mode="up")
         assert "completed" == driver.wait_final(case, timeout=30)["status"]
         assert 200 == httpx.get(f"{hub.web_url}/healthz", timeout=5).status_code
+    finally:
+        driver.close()
+
+
+def test_a_case_that_stopped_moving_is_sent_again_and_still_delivered_once(
+    local_hub: Callable[..., LocalHub], standin: StandIn, tmp_path: Path
+) -> None:
+    standin.start()
+    config = config_with_rest_procedure(tmp_path, standin.url)
+    env = {"HUB_REDELIVER_AFTER_SECONDS": "3", "HUB_RECONCILE_INTERVAL_SECONDS": "1"}
+    # no connector runs yet: the case is routed and then stops moving
+    front = local_hub("run", "--roles", "intake,router,tracker", config_dir=config, extra_env=env)
+    driver = HubDriver(front)
+    try:
+        case = driver.post(driver.example(GEWERBE)).body["applicationId"]
+        requests = f"{front.topic_prefix}.deliveries.bensheim.gewerbe"
+
+        def requests_for_case() -> int:
+            return sum(1 for r in read_topic(front.bootstrap, requests) if r.key == case.encode())
+
+        wait_until(lambda: requests_for_case() >= 2, 30, "the case to be routed a second time")
+        assert metric(front, "hub_redeliveries_total", tenant="bensheim") >= 1
+        local_hub(
+            "connector",
+            run_id=front.run_id,
+            workdir=front.workdir,
+            config_dir=config,
+            portal_secrets=front.portal_secrets,
+            extra_env=env,
+        )
+
+        assert "completed" == driver.wait_final(case, timeout=60)["status"]
+        stats = standin.stats()
+        assert ([delivery_id(case, "bensheim", "gewerbe")], 1) == (stats["keys"], stats["imports"])
+        assert 1 == stats["posts"]  # the repeated request found the delivery done and sent nothing
     finally:
         driver.close()
