@@ -194,25 +194,32 @@ def _routes(args: argparse.Namespace) -> int:
     return status
 
 
-def _portal_secret(portal: str, given: str | None) -> str | None:
+def _portal_secrets(given: str | None) -> Callable[[str], str | None]:
+    """The signing secret of a portal: ``given``, else its secret reference (config read once)."""
     from hub.config import load_config
     from hub.settings import HubSettings
 
-    if given:
-        return given
-    config = load_config(HubSettings().config_dir, require_secrets=False)
-    client = config.portals.get(portal)
-    resolved = client.secret.resolve() if client else None
-    if resolved is None:
-        where = client.secret.describe() if client else "an entry in config/portals.yaml"
-        print(f"no secret for portal {portal!r}: set {where} or pass --secret", file=sys.stderr)
-        return None
-    return resolved.get_secret_value()
+    config = None if given else load_config(HubSettings().config_dir, require_secrets=False)
+
+    def secret_of(portal: str) -> str | None:
+        if given:
+            return given
+        assert config is not None
+        client = config.portals.get(portal)
+        resolved = client.secret.resolve() if client else None
+        if resolved is None:
+            where = client.secret.describe() if client else "an entry in config/portals.yaml"
+            print(f"no secret for portal {portal!r}: set {where} or pass --secret", file=sys.stderr)
+            return None
+        return resolved.get_secret_value()
+
+    return secret_of
 
 
 def _submit(files: list[Path], url: str, secret: str | None, portal: str | None) -> int:
     from hub.intake.client import IntakeClient
 
+    secret_of = _portal_secrets(secret)
     failed = 0
     for path in files:
         try:
@@ -229,7 +236,7 @@ def _submit(files: list[Path], url: str, secret: str | None, portal: str | None)
             )
             failed += 1
             continue
-        key = _portal_secret(sender, secret)
+        key = secret_of(sender)
         if key is None:
             failed += 1
             continue

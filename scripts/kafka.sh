@@ -23,6 +23,9 @@ pidfile="$home/broker.pid"
 logfile="$home/broker.log"
 props="$home/server.properties"
 
+# shellcheck source=lib/service.sh
+source "$root/scripts/lib/service.sh"
+
 log() { echo "kafka: $*" >&2; }
 
 fetch_jars() {
@@ -66,12 +69,6 @@ PROPS
 
 java_cmd() { java -Xms256m -Xmx1g -cp "$libs/*" "$@"; }
 
-running_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid; pid="$(cat "$pidfile")"
-  kill -0 "$pid" 2>/dev/null && { echo "$pid"; return 0; }
-  return 1
-}
 
 metadata_ok() {
   [ -x "$python" ] || { log "no Python with confluent-kafka at $python (set PYTHON, or run 'make install')"; return 2; }
@@ -114,16 +111,7 @@ up() {
   log "ready on 127.0.0.1:$port"
 }
 
-down() {
-  local pid
-  if ! pid="$(running_pid)"; then rm -f "$pidfile"; log "not running"; return 0; fi
-  log "stopping broker (pid $pid)"
-  kill "$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$pid" 2>/dev/null && { log "broker did not stop in 30s, killing it"; kill -9 "$pid"; }
-  rm -f "$pidfile"
-  log "stopped"
-}
+down() { stop_service broker; }
 
 status() {
   if running_pid >/dev/null && metadata_ok; then log "running on 127.0.0.1:$port"; return 0; fi

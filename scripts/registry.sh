@@ -25,6 +25,9 @@ pidfile="$home/registry.pid"
 logfile="$home/registry.log"
 url="http://127.0.0.1:$port/apis/ccompat/v7"
 
+# shellcheck source=lib/service.sh
+source "$root/scripts/lib/service.sh"
+
 log() { echo "registry: $*" >&2; }
 
 fetch() {
@@ -48,12 +51,6 @@ launcher() {
   exit 1
 }
 
-running_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid; pid="$(cat "$pidfile")"
-  kill -0 "$pid" 2>/dev/null && { echo "$pid"; return 0; }
-  return 1
-}
 
 subjects_ok() {
   command -v curl >/dev/null || { log "curl is needed to check the registry"; return 2; }
@@ -91,16 +88,7 @@ up() {
   log "ready at $url ($((SECONDS - started))s)"
 }
 
-down() {
-  local pid
-  if ! pid="$(running_pid)"; then rm -f "$pidfile"; log "not running"; return 0; fi
-  log "stopping registry (pid $pid)"
-  kill "$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$pid" 2>/dev/null && { log "registry did not stop in 30s, killing it"; kill -9 "$pid"; }
-  rm -f "$pidfile"
-  log "stopped"
-}
+down() { stop_service registry; }
 
 status() {
   if subjects_ok; then log "running at $url"; return 0; fi

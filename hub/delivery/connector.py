@@ -110,7 +110,8 @@ def connector_problems(tenants: Mapping[str, Tenant]) -> list[tuple[str, str, st
         built: dict[str, Connector] = {}
         for cid in tenant.connectors:
             try:
-                built[cid] = build_connector(tenant, cid)
+                # no real transport (HTTP clients): checking needs none, secrets are checked apart
+                built[cid] = build_connector(tenant, cid, transport=_NOT_SENDING)
             except ConnectorConfigError as exc:
                 field = ".".join(filter(None, ("connectors", cid, exc.field)))
                 problems.append((tenant.id, field, exc.message))
@@ -132,8 +133,21 @@ def connector_problems(tenants: Mapping[str, Tenant]) -> list[tuple[str, str, st
     return problems
 
 
-def build_connector(tenant: Tenant, connector_id: str) -> Connector:
-    """The connector instance ``connector_id`` of ``tenant``."""
+class _NotSending:
+    """Stands in for a transport where an instance is built only to be checked."""
+
+    def send(self, document: Document, delivery_id: str) -> HandoverReceipt:
+        raise NotImplementedError("built for a configuration check only")
+
+
+_NOT_SENDING = _NotSending()
+
+
+def build_connector(
+    tenant: Tenant, connector_id: str, *, transport: Transport | None = None
+) -> Connector:
+    """The connector instance ``connector_id`` of ``tenant`` (``transport`` replaces the
+    configured one)."""
     config = tenant.connectors[connector_id]
     cls = connector_kinds().get(config.kind)
     if cls is None:
@@ -141,4 +155,4 @@ def build_connector(tenant: Tenant, connector_id: str) -> Connector:
         raise ConnectorConfigError(
             f"unknown kind {config.kind!r} (installed: {known})", field="kind"
         )
-    return cls(tenant, connector_id, config)
+    return cls(tenant, connector_id, config, transport=transport)

@@ -13,7 +13,6 @@ from hub.events.models import (
     CaseRouted,
     CaseStatusChanged,
     DeliveryOutcome,
-    DeliveryRequested,
     Event,
     InvoiceReceived,
     Quarantined,
@@ -68,7 +67,7 @@ class Topics:
         return f"{self.prefix}.replays"
 
     def delivery(self, tenant: str, connector: str) -> str:
-        """DeliveryRequested for one connector instance of one tenant."""
+        """DeliveryRequested for one connector instance of one tenant (created per tenant file)."""
         return f"{self.prefix}.deliveries.{tenant}.{connector}"
 
     def value_types(self) -> dict[str, type[Event]]:
@@ -83,6 +82,3 @@ class Topics:
             self.deadletter: Quarantined,
             self.replays: Replayed,
         }
-
-
-DELIVERY_VALUE_TYPE: type[Event] = DeliveryRequested

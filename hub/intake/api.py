@@ -29,7 +29,6 @@ from hub.events.codec import EventCodec
 from hub.events.models import (
     INVOICE_SERVICE,
     ApplicationSubmitted,
-    Authority,
     Envelope,
     Event,
     InvoiceReceived,
@@ -44,6 +43,7 @@ from hub.intake.producer import EventProducer, ProduceError
 from hub.intake.receipts import Receipt, ReceiptStore
 from hub.intake.submission import (
     Submission,
+    authority_of,
     content_fingerprint,
     decode_attachments,
     to_application,
@@ -195,7 +195,7 @@ class Intake:
             )
         service = submission.service.leikaId
         try:
-            tenant = responsible_tenant(to_authority(submission), service, deps.config.tenants)
+            tenant = responsible_tenant(authority_of(submission), service, deps.config.tenants)
         except ResponsibilityError as exc:
             raise _tenant_problem(exc, "/authority") from None
         self._check_portal_serves(portal, tenant.id)
@@ -414,12 +414,6 @@ class Intake:
             body=generate_latest(self.deps.metrics.registry),
             headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
         )
-
-
-def to_authority(submission: Submission) -> Authority:
-    """The submission's authority as the routing model."""
-    a = submission.authority
-    return Authority(name=a.name, ags=a.ags, ars=a.ars)
 
 
 @web.middleware

@@ -2,7 +2,8 @@
 
 Blobs are stored by SHA-256; the same bytes are stored once. The local
 directory store is the default; anything with the same three methods (an
-S3-compatible store, for instance) can take its place.
+S3-compatible store, for instance) can take its place. Blobs are never deleted
+on a failed request: other cases may share the same bytes.
 """
 
 from __future__ import annotations
@@ -23,10 +24,6 @@ class BlobStore(Protocol):
 
     def get(self, uri: str) -> bytes:
         """The bytes behind ``uri``; raises ``FileNotFoundError``."""
-        ...
-
-    def delete(self, uri: str) -> None:
-        """Remove a blob (used to undo a write that could not be completed)."""
         ...
 
 
@@ -81,10 +78,6 @@ class LocalBlobStore:
     def get(self, uri: str) -> bytes:
         """The bytes behind ``uri``."""
         return self._path(self._hash_of(uri)).read_bytes()
-
-    def delete(self, uri: str) -> None:
-        """Remove the blob if it exists."""
-        self._path(self._hash_of(uri)).unlink(missing_ok=True)
 
     def count(self) -> int:
         """Number of stored blobs (for tests and operators)."""

@@ -152,6 +152,12 @@ def _address(a: InAddress | None) -> Address | None:
     return Address(street=a.street, postal_code=a.postalCode, city=a.city, country=a.country)
 
 
+def authority_of(submission: Submission) -> Authority:
+    """The submission's responsible authority, as routing sees it."""
+    a = submission.authority
+    return Authority(name=a.name, ags=a.ags, ars=a.ars)
+
+
 def to_application(submission: Submission, attachment_uris: list[str]) -> Application:
     """The event form of a validated submission (attachments by reference)."""
     ap = submission.applicant
@@ -178,11 +184,7 @@ def to_application(submission: Submission, attachment_uris: list[str]) -> Applic
         submission_id=submission.submissionId,
         submitted_at=submitted.replace(microsecond=submitted.microsecond // 1000 * 1000),
         service=Service(leika_id=submission.service.leikaId, name=submission.service.name),
-        authority=Authority(
-            name=submission.authority.name,
-            ags=submission.authority.ags,
-            ars=submission.authority.ars,
-        ),
+        authority=authority_of(submission),
         applicant=applicant,
         form_data_json=json.dumps(submission.formData, ensure_ascii=False, sort_keys=True),
         attachments=tuple(

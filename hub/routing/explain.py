@@ -11,7 +11,7 @@ from hub.config import HubConfig
 from hub.config.tenants import Tenant
 from hub.ids import application_id, invoice_id
 from hub.intake.invoice import InvoiceError, parse_invoice
-from hub.intake.submission import Submission, to_application
+from hub.intake.submission import Submission, authority_of, to_application
 from hub.routing.leitweg import LeitwegError, parse_leitweg_id
 from hub.routing.rules import (
     ResponsibilityError,
@@ -73,8 +73,7 @@ def explain_application(raw: bytes, config: HubConfig) -> Explanation:
     exp = Explanation("routed", [f"service {service} ({submission.service.name})"])
     area = f"ARS {auth.ars}" if auth.ars else f"AGS {auth.ags}" if auth.ags else "no area key"
     try:
-        app = to_application(submission, ["-"] * len(submission.attachments))
-        tenant = responsible_tenant(app.authority, service, config.tenants)
+        tenant = responsible_tenant(authority_of(submission), service, config.tenants)
     except ResponsibilityError as exc:
         exp.steps.append(f"authority {auth.name!r} ({area}): {exc.detail}")
         exp.outcome = f"refused at intake (422 {exc.reason})"
@@ -94,6 +93,7 @@ def explain_application(raw: bytes, config: HubConfig) -> Explanation:
         if matched:
             break
     case_id = application_id(submission.portal, submission.submissionId)
+    app = to_application(submission, [f"blob:sha256:{a.sha256}" for a in submission.attachments])
     return _finish(exp, tenant, route(case_id, app, tenant))
 
 

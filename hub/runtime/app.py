@@ -30,6 +30,7 @@ from hub.delivery.connector import Connector, build_connector
 from hub.delivery.runner import DeliveryRunner, DeliveryState, RetryPolicy
 from hub.events.codec import CodecError, EventCodec
 from hub.events.models import (
+    FINAL_STATUSES,
     INVOICE_SERVICE,
     ApplicationSubmitted,
     CaseRouted,
@@ -121,8 +122,9 @@ def _quarantine(
     case_id: str = "",
     tenant: str = "",
     connector: str | None = None,
-    attempts: int = 1,
+    **context: Any,
 ) -> Quarantined:
+    """The original message with its error context (``context``: attempts, first error, times)."""
     return Quarantined(
         envelope=Envelope(case_id=case_id, tenant=tenant, correlation_id=case_id),
         stage=stage,
@@ -132,7 +134,7 @@ def _quarantine(
         source_topic=source_topic,
         original_key=key,
         original_value=value,
-        attempts=attempts,
+        **context,
     )
 
 
@@ -299,21 +301,20 @@ def _dead_letter(
     value: bytes,
 ) -> Quarantined:
     now = time.time()
-    first_at = datetime.fromtimestamp(state.first_error_at or now, UTC)
-    last_at = datetime.fromtimestamp(state.last_error_at or now, UTC)
-    return Quarantined(
-        envelope=Envelope(case_id=case_id, tenant=connector.tenant.id, correlation_id=case_id),
-        stage="connector",
-        reason=state.reason or state.status.value,
-        detail=state.last_error or "",
-        first_error=state.first_error or "",
-        connector=connector.connector_id,
+    return _quarantine(
+        "connector",
+        state.reason or state.status.value,
+        state.last_error or "",
         source_topic=request_topic,
-        original_key=key,
-        original_value=value,
+        key=key,
+        value=value,
+        case_id=case_id,
+        tenant=connector.tenant.id,
+        connector=connector.connector_id,
+        first_error=state.first_error or "",
         attempts=state.attempts,
-        first_error_at=first_at,
-        last_error_at=last_at,
+        first_error_at=datetime.fromtimestamp(state.first_error_at or now, UTC),
+        last_error_at=datetime.fromtimestamp(state.last_error_at or now, UTC),
     )
 
 
@@ -395,6 +396,9 @@ def _add_connector(app: faust.App, stages: Stages, connector: Connector, states:
     app.agent(_raw_topic(app, topic), name=name)(agent)
 
 
+FINAL = frozenset(s.value for s in FINAL_STATUSES)
+
+
 def _add_reconciliation(app: faust.App, stages: Stages, journeys: Any) -> None:
     """Every few seconds, send unfinished cases that stopped moving through the hub again
     (see :mod:`hub.tracking.reconcile`)."""
@@ -405,11 +409,12 @@ def _add_reconciliation(app: faust.App, stages: Stages, journeys: Any) -> None:
 
     async def reconcile() -> None:
         now = utc_now()
-        due = [
-            j
-            for j in (Journey.model_validate(v) for v in list(journeys.values()) if v)
-            if policy.due(j, now, sent.get(j.case_id))
-        ]
+        open_cases = [
+            Journey.model_validate(v)
+            for v in list(journeys.values())
+            if v and v["history"] and v["history"][-1]["status"] not in FINAL
+        ]  # final cases, the vast majority, are not parsed at all
+        due = [j for j in open_cases if policy.due(j, now, sent.get(j.case_id))]
         for journey in due[:100]:  # a bounded batch per round
             assert journey.source_topic is not None
             found = await asyncio.to_thread(
