@@ -35,8 +35,8 @@ test-unit: install ## run only the tests that need no broker
 	$(BIN)/pytest -m "not kafka and not e2e" $(PYTEST_ARGS)
 
 lint: install ## ruff
-	$(BIN)/ruff check hub connectors tests bench
-	$(BIN)/ruff format --check hub connectors tests bench
+	$(BIN)/ruff check hub tests bench
+	$(BIN)/ruff format --check hub tests bench
 
 typecheck: install ## mypy --strict
 	$(BIN)/mypy

@@ -44,10 +44,10 @@ from bench.baseline_worker import topic_names
 from hub.events.codec import CodecError, SingleObjectCodec
 from hub.events.models import ApplicationSubmitted, CaseStatusChanged, Envelope
 from hub.ids import application_id
-from hub.intake.blobstore import LocalBlobStore
 from hub.intake.client import IntakeClient
 from hub.intake.submission import Submission, to_application
 from hub.runtime.local import PROJECT_ROOT, LocalHub
+from hub.storage.blobs import LocalBlobStore
 
 EXAMPLES = PROJECT_ROOT / "examples" / "applications"
 BOOTSTRAP = "127.0.0.1:9092"

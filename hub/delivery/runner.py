@@ -34,7 +34,7 @@ from hub.delivery.connector import Connector
 from hub.delivery.documents import HandoverReceipt
 from hub.delivery.errors import DeliveryError, PermanentError, TransientError
 from hub.events.models import DeliveryOutcome, DeliveryRequested, DeliveryResult
-from hub.intake.blobstore import BlobStore
+from hub.storage.blobs import BlobStore
 
 log = structlog.get_logger("hub.delivery")
 

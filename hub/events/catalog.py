@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ from fastavro.schema import fingerprint, load_schema, to_parsing_canonical_form
 
 from hub.events.models import EVENT_TYPES, Event
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "avro"
+# package data (a link to the top-level schemas/avro/ in a checkout), so an installed wheel has it
+SCHEMA_DIR = Path(str(resources.files("hub.events") / "schemas"))
 
 
 @dataclass(frozen=True)

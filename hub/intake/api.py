@@ -36,10 +36,8 @@ from hub.events.models import (
 from hub.events.topics import Topics
 from hub.ids import application_id, invoice_id, is_uuid
 from hub.intake import signing
-from hub.intake.blobstore import BlobStore
 from hub.intake.invoice import InvoiceError, document_sha256, parse_invoice, to_invoice
 from hub.intake.problems import Problem
-from hub.intake.producer import EventProducer, ProduceError
 from hub.intake.receipts import Receipt, ReceiptStore
 from hub.intake.submission import (
     Submission,
@@ -48,9 +46,11 @@ from hub.intake.submission import (
     decode_attachments,
     to_application,
 )
+from hub.kafka.producer import EventProducer, ProduceError
 from hub.metrics import HubMetrics
 from hub.routing.leitweg import LeitwegError, parse_leitweg_id
 from hub.routing.rules import ResponsibilityError, responsible_tenant, tenant_for_leitweg_id
+from hub.storage.blobs import BlobStore
 
 log = structlog.get_logger("hub.intake")
 

@@ -10,7 +10,8 @@ from typing import TextIO
 
 from hub.events.codec import CodecError, codec_from_settings
 from hub.events.topics import Topics
-from hub.intake.producer import EventProducer
+from hub.kafka.config import KafkaConnection
+from hub.kafka.producer import EventProducer
 from hub.recovery.deadletters import DeadLetters, Entry, Filter
 from hub.settings import HubSettings
 
@@ -130,7 +131,9 @@ def run(args: argparse.Namespace, settings: HubSettings | None = None) -> int:
     """Execute ``hub dlq ...``; 0 on success."""
     s = settings or HubSettings()
     dl = DeadLetters(
-        s.kafka_bootstrap, Topics(s.topic_prefix), codec_from_settings(s.schema_registry_url)
+        KafkaConnection.from_settings(s),
+        Topics(s.topic_prefix),
+        codec_from_settings(s.schema_registry_url),
     )
     flt = Filter(
         tenant=getattr(args, "tenant", None),
@@ -155,7 +158,9 @@ def run(args: argparse.Namespace, settings: HubSettings | None = None) -> int:
     if not chosen:
         print("nothing to replay")
         return 0
-    producer = EventProducer(s.kafka_bootstrap, timeout_seconds=s.produce_timeout_seconds)
+    producer = EventProducer(
+        KafkaConnection.from_settings(s), timeout_seconds=s.produce_timeout_seconds
+    )
     update, close = _progress_bar(len(chosen))
     try:
         done = asyncio.run(dl.replay(chosen, producer=producer, progress=update))

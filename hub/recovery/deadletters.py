@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from hub.events.codec import CodecError, EventCodec
 from hub.events.models import Envelope, Quarantined, Replayed
 from hub.events.topics import Topics
-from hub.intake.producer import EventProducer
-from hub.recovery.topic_reader import read_topic
+from hub.kafka.config import KafkaConnection
+from hub.kafka.producer import EventProducer
+from hub.kafka.reader import read_topic
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,14 @@ class Filter:
 class DeadLetters:
     """Reads and replays the quarantine and dead-letter topics of one hub."""
 
-    def __init__(self, bootstrap: str, topics: Topics, codec: EventCodec) -> None:
-        self.bootstrap, self.topics, self.codec = bootstrap, topics, codec
+    def __init__(
+        self, connection: KafkaConnection | str, topics: Topics, codec: EventCodec
+    ) -> None:
+        self.connection, self.topics, self.codec = KafkaConnection.of(connection), topics, codec
 
     def _replay_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for rec in read_topic(self.bootstrap, self.topics.replays):
+        for rec in read_topic(self.connection, self.topics.replays):
             try:
                 marker = self.codec.decode(rec.value, topic=self.topics.replays)
             except CodecError:
@@ -78,7 +81,7 @@ class DeadLetters:
         replayed = self._replay_counts()
         found: list[Entry] = []
         for topic in (self.topics.quarantine, self.topics.deadletter):
-            for rec in read_topic(self.bootstrap, topic):
+            for rec in read_topic(self.connection, topic):
                 try:
                     q = self.codec.decode(rec.value, topic=topic)
                 except CodecError:

@@ -43,7 +43,7 @@ from hub.events.models import (
     utc_now,
 )
 from hub.events.topics import Topics
-from hub.intake.blobstore import BlobStore
+from hub.kafka.config import KafkaConnection
 from hub.metrics import HubMetrics
 from hub.routing.leitweg import LeitwegError, parse_leitweg_id
 from hub.routing.rules import (
@@ -56,6 +56,7 @@ from hub.routing.rules import (
 )
 from hub.runtime.health import BrokerLag, ProgressMonitor
 from hub.settings import HubSettings
+from hub.storage.blobs import BlobStore
 from hub.tracking.journey import Journey, fold, public_view
 from hub.tracking.reconcile import RedeliveryPolicy, SourceReader
 
@@ -85,6 +86,11 @@ class Stages:
     blobs: BlobStore
     metrics: HubMetrics
     progress: ProgressMonitor
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        """How this process reaches the broker."""
+        return KafkaConnection.from_settings(self.settings)
 
 
 _TOPICS: weakref.WeakKeyDictionary[faust.App, dict[tuple[str, ...], Any]] = (
@@ -404,7 +410,7 @@ def _add_reconciliation(app: faust.App, stages: Stages, journeys: Any) -> None:
     (see :mod:`hub.tracking.reconcile`)."""
     m = stages.metrics
     policy = RedeliveryPolicy(after_seconds=stages.settings.redeliver_after_seconds)
-    reader = SourceReader(stages.settings.kafka_bootstrap)
+    reader = SourceReader(stages.kafka)
     sent: dict[str, tuple[int, datetime]] = {}  # case id -> (times sent again, last time)
 
     async def reconcile() -> None:
@@ -531,7 +537,7 @@ def _observe_latency(m: HubMetrics, journey: Journey) -> None:
 
 
 def _add_health(app: faust.App, stages: Stages) -> None:
-    probe = BrokerLag(stages.settings.kafka_bootstrap, app.conf.id)
+    probe = BrokerLag(stages.kafka, app.conf.id)
     consumed = {t for topics in stages.progress.topics.values() for t in topics}
 
     def lag_by_partition() -> dict[tuple[str, int], int]:
@@ -578,7 +584,7 @@ def build_app(stages: Stages, roles: Iterable[Role], *, app_id: str | None = Non
     roles = set(roles)
     app = faust.App(
         app_id or s.app_id,
-        broker=f"kafka://{s.kafka_bootstrap}",
+        **stages.kafka.faust(),
         store="memory://",
         autodiscover=False,
         topic_partitions=s.partitions,

@@ -17,7 +17,6 @@ has joined its group and holds an assignment.
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -25,8 +24,9 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, TopicPartition
 
+from hub.kafka.config import KafkaConnection
+
 TP = tuple[str, int]
-_LOG = logging.getLogger("hub.runtime.lag")
 
 
 @dataclass
@@ -91,21 +91,22 @@ class BrokerLag:
     """Messages waiting per partition, from the broker (not from faust's fetcher, which does
     not know about partitions it never fetched). Read-only: it never joins the group."""
 
-    def __init__(self, bootstrap: str, group: str, *, cache_seconds: float = 5.0) -> None:
-        self.bootstrap, self.group, self.cache_seconds = bootstrap, group, cache_seconds
+    def __init__(
+        self, connection: KafkaConnection | str, group: str, *, cache_seconds: float = 5.0
+    ) -> None:
+        self.connection = KafkaConnection.of(connection)
+        self.group, self.cache_seconds = group, cache_seconds
         self._consumer: Consumer | None = None
         self._cached: tuple[float, dict[TP, int]] | None = None
 
     def _client(self) -> Consumer:
         if self._consumer is None:
             self._consumer = Consumer(
-                {
-                    "bootstrap.servers": self.bootstrap,
-                    "group.id": self.group,  # only to read its committed offsets
-                    "enable.auto.commit": False,
-                    "client.id": f"hub-lag-{uuid.uuid4().hex[:6]}",
-                },
-                logger=_LOG,
+                self.connection.consumer(
+                    self.group,  # only to read its committed offsets
+                    **{"client.id": f"hub-lag-{uuid.uuid4().hex[:6]}"},
+                ),
+                logger=self.connection.logger,
             )
         return self._consumer
 

@@ -15,15 +15,16 @@ from hub.config import HubConfig, load_config
 from hub.events.codec import codec_from_settings
 from hub.events.topics import Topics
 from hub.intake.api import IntakeDeps, create_intake_app
-from hub.intake.blobstore import LocalBlobStore
-from hub.intake.producer import EventProducer
 from hub.intake.receipts import ReceiptStore
+from hub.kafka.admin import all_topics, ensure_topics
+from hub.kafka.config import KafkaConnection
+from hub.kafka.producer import EventProducer
 from hub.logs import configure_logging
 from hub.metrics import HubMetrics
 from hub.runtime.app import STAGE_ROLES, Role, Stages, build_app
 from hub.runtime.health import ProgressMonitor
-from hub.runtime.topics_admin import all_topics, ensure_topics
 from hub.settings import HubSettings
+from hub.storage.blobs import LocalBlobStore
 
 log = structlog.get_logger("hub.worker")
 
@@ -35,7 +36,8 @@ def intake_deps(settings: HubSettings, config: HubConfig, metrics: HubMetrics) -
         topics=Topics(settings.topic_prefix),
         codec=codec_from_settings(settings.schema_registry_url),
         producer=EventProducer(
-            settings.kafka_bootstrap, timeout_seconds=settings.produce_timeout_seconds
+            KafkaConnection.from_settings(settings),
+            timeout_seconds=settings.produce_timeout_seconds,
         ),
         blobs=LocalBlobStore(settings.blob_dir),
         receipts=ReceiptStore(settings.data_dir / "receipts"),
@@ -75,7 +77,7 @@ def prepare(settings: HubSettings) -> HubConfig:
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     names = all_topics(Topics(settings.topic_prefix), config)
     created = ensure_topics(
-        settings.kafka_bootstrap,
+        KafkaConnection.from_settings(settings),
         names,
         partitions=settings.partitions,
         replication_factor=settings.replication_factor,

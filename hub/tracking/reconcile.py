@@ -14,16 +14,13 @@ so a case waiting on a back office that is down costs a few messages, no more.
 
 from __future__ import annotations
 
-import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from confluent_kafka import Consumer, TopicPartition
 
+from hub.kafka.config import KafkaConnection
 from hub.tracking.journey import Journey
-
-_LOG = logging.getLogger("hub.tracking.rdkafka")
 
 
 @dataclass(frozen=True)
@@ -53,8 +50,8 @@ class RedeliveryPolicy:
 class SourceReader:
     """Reads single messages back by position (blocking; run it in a thread)."""
 
-    def __init__(self, bootstrap: str) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, connection: KafkaConnection | str) -> None:
+        self.connection = KafkaConnection.of(connection)
         self._consumer: Consumer | None = None
 
     def read(
@@ -63,13 +60,8 @@ class SourceReader:
         """Key and value of the message at that position, or None when it is gone."""
         if self._consumer is None:
             self._consumer = Consumer(
-                {
-                    "bootstrap.servers": self.bootstrap,
-                    "group.id": f"hub-reconcile-{uuid.uuid4().hex[:8]}",  # never commits
-                    "enable.auto.commit": False,
-                },
-                logger=_LOG,
-            )
+                self.connection.consumer(), logger=self.connection.logger
+            )  # never commits
         self._consumer.assign([TopicPartition(topic, partition, offset)])
         msg = self._consumer.poll(timeout)
         if msg is None or msg.error() or msg.offset() != offset or msg.value() is None:

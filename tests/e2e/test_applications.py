@@ -18,7 +18,7 @@ from hub.events.codec import SingleObjectCodec
 from hub.events.models import ApplicationSubmitted
 from hub.ids import application_id, delivery_id
 from hub.intake.signing import signed_headers
-from hub.recovery.topic_reader import read_topic
+from hub.kafka.reader import read_topic
 from hub.runtime.local import LocalHub, free_port
 from tests.conftest import sample_files
 from tests.e2e.conftest import HubDriver

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from hub.ids import delivery_id
-from hub.recovery.topic_reader import read_topic
+from hub.kafka.reader import read_topic
 from hub.runtime.local import PROJECT_ROOT, LocalHub
 from tests.e2e.conftest import HubDriver, StandIn, config_with_rest_procedure
 

@@ -12,7 +12,7 @@ from hub.events.codec import SingleObjectCodec
 from hub.events.models import Quarantined
 from hub.ids import delivery_id
 from hub.intake.invoice import parse_invoice
-from hub.recovery.topic_reader import read_topic
+from hub.kafka.reader import read_topic
 from hub.runtime.local import PROJECT_ROOT, LocalHub
 from tests.e2e.conftest import HubDriver
 

@@ -23,7 +23,7 @@ from hub.events.catalog import default_catalog
 from hub.events.codec import CONFLUENT_MAGIC, SINGLE_OBJECT_MAGIC, RegistryCodec
 from hub.events.models import EVENT_TYPES, Application, CaseStatusChanged, Event
 from hub.intake.submission import Submission, to_application
-from hub.recovery.topic_reader import read_topic
+from hub.kafka.reader import read_topic
 from hub.runtime.local import LocalHub
 from tests.conftest import EXAMPLES
 from tests.e2e.conftest import HubDriver

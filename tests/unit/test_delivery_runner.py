@@ -23,8 +23,8 @@ from hub.delivery.runner import (
     RetryPolicy,
 )
 from hub.events.models import DeliveryRequested, DeliveryResult
-from hub.intake.blobstore import LocalBlobStore
 from hub.intake.submission import Submission, decode_attachments
+from hub.storage.blobs import LocalBlobStore
 
 EXAMPLE = "baugenehmigung-kreis-bergstrasse"  # three attachments
 

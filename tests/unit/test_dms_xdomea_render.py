@@ -1,4 +1,4 @@
-"""connectors.dms_xdomea: the xdomea-shaped ZIP a DMS imports."""
+"""hub.connectors.dms_xdomea: the xdomea-shaped ZIP a DMS imports."""
 
 from __future__ import annotations
 
@@ -20,15 +20,15 @@ from factories import (
     mutated,
 )
 
-from connectors.dms_xdomea import DmsXdomeaConnector
-from connectors.dms_xdomea.render import (
+from hub.config import HubConfig
+from hub.connectors.dms_xdomea import DmsXdomeaConnector
+from hub.connectors.dms_xdomea.render import (
     FORM_FILENAME,
     XDOMEA_NS,
     Recipient,
     render_package,
     safe_name,
 )
-from hub.config import HubConfig
 from hub.delivery.errors import PermanentError
 from hub.events.codec import SingleObjectCodec
 from hub.events.models import DeliveryRequested

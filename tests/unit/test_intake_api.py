@@ -27,10 +27,10 @@ from factories import (
 from hub.config import HubConfig
 from hub.events.models import ApplicationSubmitted
 from hub.intake.api import IntakeDeps
-from hub.intake.blobstore import LocalBlobStore
 from hub.intake.problems import MEDIA_TYPE, PROBLEM_BASE
-from hub.intake.producer import ProduceError
 from hub.intake.signing import PORTAL_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from hub.kafka.producer import ProduceError
+from hub.storage.blobs import LocalBlobStore
 
 STEM = "gewerbe-anmelden-bensheim"
 POST = "/v1/applications"

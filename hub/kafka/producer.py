@@ -1,4 +1,4 @@
-"""The intake's Kafka producer: idempotent, ``acks=all``, awaited per message.
+"""The hub's Kafka producer: idempotent, ``acks=all``, awaited per message.
 
 ``send`` returns only after the broker acknowledged the write, so intake can
 answer ``202`` truthfully. The partitioner is ``murmur2_random`` (the Java
@@ -9,14 +9,13 @@ stages: events of one case stay on one partition across topics.
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
-_RDKAFKA_LOG = logging.getLogger("hub.intake.rdkafka")
+from hub.kafka.config import KafkaConnection
 
 
 class ProduceError(Exception):
@@ -26,22 +25,20 @@ class ProduceError(Exception):
 class EventProducer:
     """Async facade over confluent-kafka's producer, polled by a background thread."""
 
-    def __init__(self, bootstrap: str, *, timeout_seconds: float = 15.0) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, connection: KafkaConnection | str, *, timeout_seconds: float = 15.0) -> None:
+        self.connection = KafkaConnection.of(connection)
         self.timeout_seconds = timeout_seconds
         self._producer = Producer(
-            {
-                "bootstrap.servers": bootstrap,
-                "enable.idempotence": True,
-                "acks": "all",
-                "partitioner": "murmur2_random",
-                "linger.ms": 2,
-                "message.timeout.ms": int(timeout_seconds * 1000),
-                "socket.connection.setup.timeout.ms": 3000,
-            },
-            logger=_RDKAFKA_LOG,
+            self.connection.producer(
+                **{
+                    "linger.ms": 2,
+                    "message.timeout.ms": int(timeout_seconds * 1000),
+                    "socket.connection.setup.timeout.ms": 3000,
+                }
+            ),
+            logger=self.connection.logger,
         )
-        self._admin = AdminClient({"bootstrap.servers": bootstrap}, logger=_RDKAFKA_LOG)
+        self._admin = AdminClient(self.connection.admin(), logger=self.connection.logger)
         self._stop = threading.Event()
         self._poller = threading.Thread(target=self._poll, name="intake-producer", daemon=True)
         self._poller.start()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-import uuid
 from dataclasses import dataclass
 
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-_LOG = logging.getLogger("hub.recovery.rdkafka")
+from hub.kafka.config import KafkaConnection
 
 
 @dataclass(frozen=True)
@@ -22,20 +20,16 @@ class Record:
     value: bytes
 
 
-def read_topic(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Record]:
+def read_topic(
+    connection: KafkaConnection | str, topic: str, timeout: float = 10.0
+) -> list[Record]:
     """Every message currently in ``topic``; empty when the topic does not exist."""
-    admin = AdminClient({"bootstrap.servers": bootstrap}, logger=_LOG)
+    conn = KafkaConnection.of(connection)
+    admin = AdminClient(conn.admin(), logger=conn.logger)
     meta = admin.list_topics(topic, timeout=timeout).topics.get(topic)
     if meta is None or meta.error is not None:
         return []
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"hub-reader-{uuid.uuid4().hex[:8]}",  # never commits; name is for logs
-            "enable.auto.commit": False,
-        },
-        logger=_LOG,
-    )
+    consumer = Consumer(conn.consumer(), logger=conn.logger)
     try:
         end: dict[int, int] = {}
         assignment = []

@@ -1,5 +1,5 @@
 """DMS / E-Akte connector: files each case as an xdomea-shaped ZIP into an import directory."""
 
-from connectors.dms_xdomea.connector import DmsXdomeaConnector
+from hub.connectors.dms_xdomea.connector import DmsXdomeaConnector
 
 __all__ = ["DmsXdomeaConnector"]

@@ -7,13 +7,13 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.dms_xdomea.render import (
+from hub.config.tenants import DirectoryTransport
+from hub.connectors.dms_xdomea.render import (
     DEFAULT_MESSAGE_TYPE,
     Recipient,
     message_filename,
     render_package,
 )
-from hub.config.tenants import DirectoryTransport
 from hub.delivery.connector import Connector, Document
 from hub.delivery.errors import ConnectorConfigError, PermanentError
 from hub.events.models import DeliveryRequested

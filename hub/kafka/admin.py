@@ -7,6 +7,7 @@ from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-def
 
 from hub.config import HubConfig
 from hub.events.topics import Topics
+from hub.kafka.config import KafkaConnection
 
 
 def all_topics(topics: Topics, config: HubConfig) -> list[str]:
@@ -18,7 +19,7 @@ def all_topics(topics: Topics, config: HubConfig) -> list[str]:
 
 
 def ensure_topics(
-    bootstrap: str,
+    connection: KafkaConnection | str,
     names: list[str],
     *,
     partitions: int,
@@ -26,7 +27,8 @@ def ensure_topics(
     timeout: float = 30,
 ) -> list[str]:
     """Create the missing topics; return the names created. Existing topics are left alone."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    conn = KafkaConnection.of(connection)
+    admin = AdminClient(conn.admin(), logger=conn.logger)
     existing = set(admin.list_topics(timeout=timeout).topics)
     missing = [n for n in names if n not in existing]
     if not missing:

@@ -1,5 +1,5 @@
 """Specialised procedures (Fachverfahren) with a REST/JSON import."""
 
-from connectors.procedure_rest.connector import ProcedureRestConnector
+from hub.connectors.procedure_rest.connector import ProcedureRestConnector
 
 __all__ = ["ProcedureRestConnector"]

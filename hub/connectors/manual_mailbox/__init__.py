@@ -1,5 +1,5 @@
 """Clerk mailbox: cases a person must handle by hand. A media break by definition."""
 
-from connectors.manual_mailbox.connector import ManualMailboxConnector
+from hub.connectors.manual_mailbox.connector import ManualMailboxConnector
 
 __all__ = ["ManualMailboxConnector"]
