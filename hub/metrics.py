@@ -29,6 +29,13 @@ class HubMetrics:
             ["reason"],
             registry=registry,
         )
+        self.intake_request_seconds = Histogram(
+            "hub_intake_request_duration_seconds",
+            "Time intake took to answer a request, by endpoint and status class",
+            ["endpoint", "status_class"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=registry,
+        )
         self.cases_routed = Counter(
             "hub_cases_routed_total",
             "Cases the router sent to at least one connector",

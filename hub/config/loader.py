@@ -55,11 +55,17 @@ class HubConfig:
 
     tenants: dict[str, Tenant]
     portals: dict[str, PortalClient]
-    portal_secrets: dict[str, SecretStr] = field(default_factory=dict)
+    #: every portal's active secrets: the current one first, then the next during a rotation
+    portal_secrets: dict[str, tuple[SecretStr, ...]] = field(default_factory=dict)
 
     def tenant(self, tenant_id: str) -> Tenant:
         """Tenant by id (KeyError when unknown)."""
         return self.tenants[tenant_id]
+
+    def signing_secret(self, portal: str) -> SecretStr | None:
+        """The secret the hub signs a portal's callbacks with: its current one."""
+        active = self.portal_secrets.get(portal)
+        return active[0] if active else None
 
 
 def _expand(value: Any) -> Any:
@@ -278,7 +284,7 @@ def _check_routes(path: Path, doc: _Doc, tenant: Tenant, problems: list[ConfigPr
 
 def _load_portals(
     config_dir: Path, tenant_ids: set[str], problems: list[ConfigProblem]
-) -> tuple[dict[str, PortalClient], dict[str, SecretStr]]:
+) -> tuple[dict[str, PortalClient], dict[str, tuple[SecretStr, ...]]]:
     path = config_dir / "portals.yaml"
     doc = _read_yaml(path, problems)
     if doc is None:
@@ -288,7 +294,7 @@ def _load_portals(
     except ValidationError as exc:
         problems.extend(_validation_problems(path, doc, exc))
         return {}, {}
-    secrets: dict[str, SecretStr] = {}
+    secrets: dict[str, tuple[SecretStr, ...]] = {}
     for name, client in parsed.portals.items():
         for i, tenant_id in enumerate(client.tenants):
             if tenant_ids and tenant_id not in tenant_ids:
@@ -301,18 +307,24 @@ def _load_portals(
                         _line_of(doc, loc),
                     )
                 )
-        secret = client.secret.resolve()
-        if secret is None:
-            problems.append(
-                ConfigProblem(
-                    str(path),
-                    f"portals.{name}.secret",
-                    f"secret missing: set {client.secret.describe()}",
-                    _line_of(doc, ("portals", name, "secret")),
+        active: list[SecretStr] = []
+        for key, ref in (("secret", client.secret), ("next_secret", client.next_secret)):
+            if ref is None:
+                continue
+            secret = ref.resolve()
+            if secret is None:
+                problems.append(
+                    ConfigProblem(
+                        str(path),
+                        f"portals.{name}.{key}",
+                        f"secret missing: set {ref.describe()}",
+                        _line_of(doc, ("portals", name, key)),
+                    )
                 )
-            )
-        else:
-            secrets[name] = secret
+            else:
+                active.append(secret)
+        if active:
+            secrets[name] = tuple(active)
     return parsed.portals, secrets
 
 

@@ -1,11 +1,12 @@
-"""Intake HTTP API: ``POST /v1/applications`` and ``GET /v1/applications/{id}``.
+"""Intake HTTP API: submissions, e-invoices and their signed status reads.
 
-Accepting a submission, in order: media type, size, signature, JSON, schema,
+Checking a submission, in order: media type, size (the whole body is read, up
+to ``HUB_MAX_BODY_BYTES``), signature, JSON and its structural limits, schema,
 portal, responsible tenant and the portal's right to serve it, attachment
-hashes, repeat check; then blobs are stored, the event is produced and
-acknowledged, the receipt is written, and only then ``202`` is answered. Any
-failure before the acknowledgement creates no case (no event, no receipt); blobs already
-written stay, since the blob store is shared by content and a retry reuses them.
+hashes; then :mod:`hub.intake.accept` stores, produces and answers. Whatever is
+refused is refused before anything is stored. Every answer that is not a
+success is ``application/problem+json``, including the unexpected: an exception
+becomes a ``500`` with a generic title and an error id that is also in the log.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections import defaultdict
-from collections.abc import Callable
+import traceback
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,10 @@ from hub.events.models import (
 from hub.events.topics import Topics
 from hub.ids import application_id, invoice_id, is_uuid
 from hub.intake import signing
+from hub.intake.accept import Acceptor, NewCase, receipt_headers
 from hub.intake.invoice import InvoiceError, document_sha256, parse_invoice, to_invoice
+from hub.intake.limits import LimitExceeded, check_json
+from hub.intake.openapi import openapi_document
 from hub.intake.problems import Problem
 from hub.intake.receipts import Receipt, ReceiptStore
 from hub.intake.submission import (
@@ -46,16 +50,19 @@ from hub.intake.submission import (
     decode_attachments,
     to_application,
 )
-from hub.kafka.producer import EventProducer, ProduceError
+from hub.intake.views import ApplicationStatus, InvoiceStatus
+from hub.kafka.producer import EventProducer
 from hub.metrics import HubMetrics
 from hub.routing.leitweg import LeitwegError, parse_leitweg_id
 from hub.routing.rules import ResponsibilityError, responsible_tenant, tenant_for_leitweg_id
 from hub.storage.blobs import BlobStore
+from hub.tracking.view import TrackedCase
 
 log = structlog.get_logger("hub.intake")
 
 JSON_TYPES = ("application/json",)
 XML_TYPES = ("application/xml", "text/xml")
+_CHUNK = 256 * 1024
 
 
 @dataclass
@@ -91,7 +98,9 @@ def _validation_problem(exc: ValidationError) -> Problem:
     return Problem(422, "validation_failed", "The submission is not valid", errors=errors)
 
 
-async def _read_body(request: web.Request, deps: IntakeDeps, media_types: tuple[str, ...]) -> bytes:
+async def read_body(request: web.Request, limit: int, media_types: tuple[str, ...]) -> bytes:
+    """The whole request body, refusing a wrong media type (415) or more than ``limit`` bytes
+    (413) without reading further than the limit."""
     if request.content_type not in media_types:
         raise Problem(
             415,
@@ -99,22 +108,22 @@ async def _read_body(request: web.Request, deps: IntakeDeps, media_types: tuple[
             "Unsupported media type",
             f"send {' or '.join(media_types)}, not {request.content_type or 'nothing'}",
         )
-    too_large = Problem(
-        413, "body_too_large", "Request body too large", f"limit is {deps.max_body_bytes} bytes"
-    )
-    if request.content_length is not None and request.content_length > deps.max_body_bytes:
+    too_large = Problem(413, "body_too_large", "Request body too large", f"limit is {limit} bytes")
+    if request.content_length is not None and request.content_length > limit:
         raise too_large
-    body = await request.content.read(deps.max_body_bytes + 1)
-    if len(body) > deps.max_body_bytes:
-        raise too_large
-    return body
+    body = bytearray()
+    while chunk := await request.content.read(_CHUNK):
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
 
 
-def _authenticate(request: web.Request, body: bytes, deps: IntakeDeps) -> str:
+def _authenticate(request: web.Request, payload: bytes, deps: IntakeDeps) -> str:
     try:
         return signing.verify(
             request.headers,
-            body,
+            payload,
             deps.config.portal_secrets,
             now=time.time(),
             tolerance_seconds=deps.signature_tolerance_seconds,
@@ -123,33 +132,36 @@ def _authenticate(request: web.Request, body: bytes, deps: IntakeDeps) -> str:
         raise Problem(401, "unauthenticated", "Authentication failed", exc.reason) from None
 
 
-def _parse(body: bytes) -> tuple[dict[str, Any], Submission]:
+def _limit_problem(exc: LimitExceeded) -> Problem:
+    return Problem(
+        422,
+        f"limit_{exc.limit}",
+        "The submission exceeds a structural limit",
+        exc.detail,
+        errors=[{"pointer": exc.pointer or "/", "detail": exc.detail}],
+    )
+
+
+def parse_submission(body: bytes) -> tuple[dict[str, Any], Submission]:
+    """The submission JSON, checked against the structural limits and the schema."""
     try:
         raw = json.loads(body)
+    except RecursionError:
+        raise Problem(
+            400, "malformed_json", "Body is not JSON", "nested too deeply to parse"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise Problem(400, "malformed_json", "Body is not JSON", str(exc)) from None
+    try:
+        check_json(raw)
+    except LimitExceeded as exc:
+        raise _limit_problem(exc) from None
     if not isinstance(raw, dict):
         raise Problem(422, "validation_failed", "The submission must be a JSON object")
     try:
         return raw, Submission.model_validate(raw)
     except ValidationError as exc:
         raise _validation_problem(exc) from None
-
-
-@dataclass(frozen=True)
-class NewCase:
-    """Everything needed to accept one case once it passed every check."""
-
-    case_id: str
-    kind: str  # application | invoice
-    portal: str
-    tenant: str
-    service: str
-    fingerprint: str  # of the content; equal content is a repeat, other content a conflict
-    documents: list[tuple[str, bytes]]  # (sha256, bytes) to store before the event
-    topic: str
-    build_event: Callable[[list[str]], Event]  # from the documents' URIs
-    conflict_detail: str
 
 
 def _tenant_problem(exc: ResponsibilityError, pointer: str) -> Problem:
@@ -167,9 +179,13 @@ class Intake:
 
     def __init__(self, deps: IntakeDeps) -> None:
         self.deps = deps
-        # one lock per case in flight, so concurrent repeats of a submission are serialised
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._holders: defaultdict[str, int] = defaultdict(int)
+        self.acceptor = Acceptor(
+            codec=deps.codec,
+            producer=deps.producer,
+            blobs=deps.blobs,
+            receipts=deps.receipts,
+            metrics=deps.metrics,
+        )
 
     def _check_portal_serves(self, portal: str, tenant: str) -> None:
         if tenant not in self.deps.config.portals[portal].tenants:
@@ -180,12 +196,18 @@ class Intake:
                 f"portal {portal!r} is not configured for tenant {tenant!r}",
             )
 
+    async def _answer(self, case: NewCase) -> web.Response:
+        accepted = await self.acceptor.accept(case)
+        return web.json_response(
+            accepted.receipt.public(), status=accepted.status, headers=receipt_headers(accepted)
+        )
+
     async def submit(self, request: web.Request) -> web.Response:
         """``POST /v1/applications``."""
         deps = self.deps
-        body = await _read_body(request, deps, JSON_TYPES)
+        body = await read_body(request, deps.max_body_bytes, JSON_TYPES)
         portal = _authenticate(request, body, deps)
-        raw, submission = _parse(body)
+        raw, submission = parse_submission(body)
         if submission.portal != portal:
             raise Problem(
                 403,
@@ -215,7 +237,7 @@ class Intake:
                 application=to_application(submission, uris),
             )
 
-        return await self._accept(
+        return await self._answer(
             NewCase(
                 case_id=case_id,
                 kind="application",
@@ -236,7 +258,7 @@ class Intake:
     async def submit_invoice(self, request: web.Request) -> web.Response:
         """``POST /v1/invoices``: one XRechnung document (UBL or CII)."""
         deps = self.deps
-        body = await _read_body(request, deps, XML_TYPES)
+        body = await read_body(request, deps.max_body_bytes, XML_TYPES)
         portal = _authenticate(request, body, deps)
         try:
             header = parse_invoice(body)
@@ -273,7 +295,7 @@ class Intake:
                 invoice=to_invoice(header, str(leitweg), digest, len(body), uris[0]),
             )
 
-        return await self._accept(
+        return await self._answer(
             NewCase(
                 case_id=case_id,
                 kind="invoice",
@@ -289,115 +311,61 @@ class Intake:
             )
         )
 
-    async def _accept(self, case: NewCase) -> web.Response:
-        """Repeat check, documents, event, receipt; serialised per case."""
-        structlog.contextvars.bind_contextvars(case_id=case.case_id, tenant=case.tenant)
-        lock = self._locks.setdefault(case.case_id, asyncio.Lock())
-        self._holders[case.case_id] += 1
-        try:
-            async with lock:
-                return await self._accept_locked(case)
-        finally:
-            self._holders[case.case_id] -= 1
-            if not self._holders[case.case_id]:
-                del self._holders[case.case_id], self._locks[case.case_id]
-            structlog.contextvars.unbind_contextvars("case_id", "tenant")
+    async def application_status(self, request: web.Request) -> web.Response:
+        """``GET /v1/applications/{id}``: the journey, for the portal that submitted it."""
+        return await self._status(request, "application")
 
-    async def _accept_locked(self, case: NewCase) -> web.Response:
-        deps = self.deps
-        existing = await asyncio.to_thread(deps.receipts.get, case.case_id)
-        if existing is not None:
-            if existing.content_sha256 != case.fingerprint:
-                raise Problem(
-                    409,
-                    "conflicting_duplicate",
-                    "Id already used for other content",
-                    case.conflict_detail,
-                )
-            log.info("intake.repeat", kind=case.kind, service=case.service)
-            return web.json_response(existing.public(), status=200)
+    async def invoice_status(self, request: web.Request) -> web.Response:
+        """``GET /v1/invoices/{id}``: the journey, for the portal that delivered it."""
+        return await self._status(request, "invoice")
 
-        uris: list[str] = []
-        try:
-            # Blobs are content-addressed and shared between cases, so a failed request never
-            # deletes one: another case may reference the same bytes. What a failure leaves is
-            # at most a blob no case refers to, which the portal's retry reuses.
-            for sha256, data in case.documents:
-                uri, _new = await asyncio.to_thread(deps.blobs.put, sha256, data)
-                uris.append(uri)
-            event = case.build_event(uris)
-            value = deps.codec.encode(event, topic=case.topic)
-            await deps.producer.send(case.topic, case.case_id.encode(), value)
-        except (ProduceError, OSError) as exc:
-            log.warning("intake.unavailable", error=type(exc).__name__, detail=str(exc))
-            raise Problem(
-                503,
-                "broker_unavailable",
-                "The hub cannot take the submission right now",
-                "no case was created; retry later",
-                headers={"Retry-After": "30"},
-            ) from None
-
-        receipt = Receipt(
-            case_id=case.case_id,
-            kind=case.kind,
-            portal=case.portal,
-            tenant=case.tenant,
-            service=case.service,
-            received_at=event.envelope.occurred_at.isoformat(),
-            content_sha256=case.fingerprint,
-        )
-        await asyncio.to_thread(deps.receipts.put, receipt)
-        deps.metrics.cases_received.labels(case.kind, case.tenant, case.service).inc()
-        log.info("intake.accepted", kind=case.kind, service=case.service, documents=len(uris))
-        return web.json_response(
-            receipt.public(), status=202, headers={"Location": receipt.public()["statusUrl"]}
-        )
-
-    async def journey(self, request: web.Request) -> web.Response:
-        """``GET /v1/applications/{id}``: the case's status journey, without personal data."""
-        return await self._journey(request.match_info["id"], "application")
-
-    async def invoice_journey(self, request: web.Request) -> web.Response:
-        """``GET /v1/invoices/{id}``: the invoice's journey."""
-        return await self._journey(request.match_info["id"], "invoice")
-
-    async def _journey(self, case_id: str, kind: str) -> web.Response:
-        receipt = (
-            await asyncio.to_thread(self.deps.receipts.get, case_id) if is_uuid(case_id) else None
-        )
-        if receipt is None or receipt.kind != kind:
-            raise Problem(404, "not_found", f"No such {kind}", f"unknown id {case_id!r}")
-        doc: dict[str, Any] = {
-            receipt.id_key: case_id,
+    async def _status(self, request: web.Request, kind: str) -> web.Response:
+        portal = _authenticate(request, signing.read_payload("GET", request.path), self.deps)
+        case_id = request.match_info["id"]
+        receipt = await self._receipt(case_id) if is_uuid(case_id) else None
+        if receipt is None or receipt.kind != kind or receipt.portal != portal:
+            # the same answer for "unknown" and "not yours": ids are guessable, cases are not
+            raise Problem(404, "not_found", f"No such {kind}", f"no such {kind} for this portal")
+        tracked = await self._tracker_view(case_id)
+        fields: dict[str, Any] = {
             "tenant": receipt.tenant,
             "service": receipt.service,
-            "receivedAt": receipt.received_at,
             "status": "received",
-            "history": [],
-            "deliveries": [],
+            "final": False,
         }
-        tracked = await self._tracker_view(case_id)
         if tracked is None:
-            doc["tracking"] = "unavailable"
-        elif tracked:
-            doc.update({k: v for k, v in tracked.items() if k != "caseId"})
-        return web.json_response(doc)
+            fields["tracking"] = "unavailable"
+        elif isinstance(tracked, TrackedCase):
+            fields.update(tracked.model_dump(exclude={"caseId"}))
+        fields["receivedAt"] = receipt.received_at
+        doc: ApplicationStatus | InvoiceStatus = (
+            ApplicationStatus(applicationId=case_id, **fields)
+            if kind == "application"
+            else InvoiceStatus(invoiceId=case_id, **fields)
+        )
+        return web.json_response(doc.model_dump(mode="json", exclude_none=True))
 
-    async def _tracker_view(self, case_id: str) -> dict[str, Any] | None:
-        """The tracker's journey; {} when it has not seen the case yet, None when unreachable."""
+    async def _receipt(self, case_id: str) -> Receipt | None:
+        return await asyncio.to_thread(self.deps.receipts.get, case_id)
+
+    async def _tracker_view(self, case_id: str) -> TrackedCase | bool | None:
+        """The tracker's journey; False when it has not seen the case yet, None if unreachable."""
         client = self.deps.http
-        assert client is not None
+        if client is None:
+            return None
         try:
             resp = await client.get(f"{self.deps.tracker_url}/v1/cases/{case_id}")
         except httpx.HTTPError:
             return None
         if resp.status_code == 404:
-            return {}
+            return False
         if resp.status_code != 200:
             return None
-        data: dict[str, Any] = resp.json()
-        return data
+        try:
+            return TrackedCase.model_validate(resp.json())
+        except (ValueError, ValidationError) as exc:
+            log.warning("intake.tracker_answer_invalid", error=type(exc).__name__)
+            return None
 
     async def healthz(self, _request: web.Request) -> web.Response:
         """Process is up and serving."""
@@ -415,39 +383,81 @@ class Intake:
             headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
         )
 
+    async def openapi(self, _request: web.Request) -> web.Response:
+        """``GET /openapi.json``: the contract of this API."""
+        return web.json_response(openapi_document())
+
+
+_ENDPOINTS = {
+    "/v1/applications": "applications",
+    "/v1/invoices": "invoices",
+    "/v1/applications/{id}": "status",
+    "/v1/invoices/{id}": "status",
+}
+
+
+def _endpoint(request: web.Request) -> str:
+    """A bounded label for the route that served ``request``."""
+    resource = request.match_info.route.resource
+    return _ENDPOINTS.get(resource.canonical if resource else "", "other")
+
+
+def _unexpected(exc: BaseException, request: web.Request) -> web.Response:
+    """A 500 that tells the caller nothing internal, and the operator where to look."""
+    error_id = uuid.uuid4().hex[:16]
+    frames = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in
+              traceback.extract_tb(exc.__traceback__)][-8:]  # fmt: skip
+    # the exception's message may quote the input, so only its type and where it happened
+    log.error("intake.unexpected", error_id=error_id, error=type(exc).__name__, frames=frames)
+    body = Problem(500, "internal_error", "Internal error").body(instance=request.path)
+    body["errorId"] = error_id
+    return web.Response(
+        status=500, body=json.dumps(body).encode(), content_type="application/problem+json"
+    )
+
 
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Turn every error into problem+json; count refusals by kind."""
+    """Turn every error into problem+json; count refusals by kind; time every request."""
     deps: IntakeDeps = request.app[APP_KEY]
+    started = time.perf_counter()
+    response: web.StreamResponse
     try:
-        response: web.StreamResponse = await handler(request)
+        response = await handler(request)
     except Problem as problem:
         deps.metrics.intake_rejected.labels(problem.kind).inc()
         log.info("intake.refused", status=problem.status, problem=problem.kind, path=request.path)
-        return problem.response(instance=request.path)
+        response = problem.response(instance=request.path)
     except web.HTTPException as exc:
         kind = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
             exc.status, "http_error"
         )
-        return Problem(exc.status, kind, exc.reason).response(instance=request.path)
+        response = Problem(exc.status, kind, exc.reason).response(instance=request.path)
+    except Exception as exc:  # the edge never answers with a bare 500
+        response = _unexpected(exc, request)
+    deps.metrics.intake_request_seconds.labels(
+        _endpoint(request), f"{response.status // 100}xx"
+    ).observe(time.perf_counter() - started)
     return response
 
 
 def create_intake_app(deps: IntakeDeps) -> web.Application:
     """The aiohttp application of the intake role."""
+    # bodies are read by read_body against max_body_bytes; aiohttp's own cap only guards
+    # request.read(), which intake never calls
     app = web.Application(
         middlewares=[problem_middleware], client_max_size=deps.max_body_bytes + 1024
     )
     app[APP_KEY] = deps
     intake = Intake(deps)
     app.router.add_post("/v1/applications", intake.submit)
-    app.router.add_get("/v1/applications/{id}", intake.journey)
+    app.router.add_get("/v1/applications/{id}", intake.application_status)
     app.router.add_post("/v1/invoices", intake.submit_invoice)
-    app.router.add_get("/v1/invoices/{id}", intake.invoice_journey)
+    app.router.add_get("/v1/invoices/{id}", intake.invoice_status)
     app.router.add_get("/healthz", intake.healthz)
     app.router.add_get("/readyz", intake.readyz)
     app.router.add_get("/metrics", intake.metrics)
+    app.router.add_get("/openapi.json", intake.openapi)
 
     async def http_client(_app: web.Application) -> Any:
         own = deps.http is None

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from hub.intake.signing import signed_headers
+from hub.intake.signing import signed_headers, signed_read_headers
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,13 @@ class IntakeClient:
         resp = self.http.post("/v1/invoices", content=document, headers=headers)
         return PostResult(resp.status_code, _json(resp))
 
-    def status(self, case_id: str, kind: str = "application") -> PostResult:
-        """GET the journey of an application (or, with ``kind="invoice"``, an invoice)."""
-        resp = self.http.get(f"/v1/{kind}s/{case_id}")
+    def status(
+        self, case_id: str, kind: str = "application", *, timestamp: int | None = None
+    ) -> PostResult:
+        """GET the journey of an application (or, with ``kind="invoice"``, an invoice), signed."""
+        ts = int(time.time()) if timestamp is None else timestamp
+        path = f"/v1/{kind}s/{case_id}"
+        resp = self.http.get(path, headers=signed_read_headers(self.portal, self.secret, ts, path))
         return PostResult(resp.status_code, _json(resp))
 
     def close(self) -> None:

@@ -16,9 +16,10 @@ from datetime import date
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
+from defusedxml.ElementTree import DefusedXMLParser, ParseError, fromstring
 
 from hub.events.models import AttachmentRef, Invoice
+from hub.intake.limits import MAX_XML_DEPTH, MAX_XML_ELEMENTS
 
 UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -109,8 +110,49 @@ def _parse_date(value: str, syntax: str) -> date:
         ) from None
 
 
+class _Shape:
+    """Parser target that only counts: refuses depth and element bombs before a tree is built."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.elements = 0
+
+    def start(self, _tag: str, _attrs: dict[str, str]) -> None:
+        self.depth += 1
+        self.elements += 1
+        if self.depth > MAX_XML_DEPTH:
+            raise InvoiceError("xml_too_deep", f"elements nest deeper than {MAX_XML_DEPTH} levels")
+        if self.elements > MAX_XML_ELEMENTS:
+            raise InvoiceError("xml_too_large", f"more than {MAX_XML_ELEMENTS} elements")
+
+    def end(self, _tag: str) -> None:
+        self.depth -= 1
+
+    def data(self, _text: str) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def check_structure(data: bytes) -> None:
+    """Refuse DTDs, entities, external references and depth or element bombs (one cheap pass,
+    no tree); raises :class:`InvoiceError`."""
+    parser = DefusedXMLParser(
+        target=_Shape(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+    try:
+        parser.feed(data)
+        parser.close()
+    except DefusedXmlException as exc:
+        raise InvoiceError("forbidden_xml", f"DTDs and entities are not accepted: {exc}") from None
+    except ParseError as exc:
+        raise InvoiceError("malformed_xml", f"not well-formed XML: {exc}") from None
+
+
 def parse_invoice(data: bytes) -> InvoiceHeader:
     """Parse an XRechnung document safely and extract its header; raises :class:`InvoiceError`."""
+    check_structure(data)
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:

@@ -46,3 +46,64 @@ class Problem(Exception):  # noqa: N818 - RFC 9457 calls it a problem, not an er
             content_type=MEDIA_TYPE,
             headers=self.headers,
         )
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """One kind of error answer: its status and when it is given (for docs and OpenAPI)."""
+
+    kind: str
+    status: int
+    when: str
+
+
+def _types(*rows: tuple[str, int, str]) -> dict[str, ProblemType]:
+    return {kind: ProblemType(kind, status, when) for kind, status, when in rows}
+
+
+#: every problem type intake answers with, by the operation that answers it
+PROBLEM_TYPES: dict[str, dict[str, ProblemType]] = {
+    "submit_application": _types(
+        ("malformed_json", 400, "the body is not JSON, or nests too deeply to parse"),
+        ("unauthenticated", 401, "signature headers missing or wrong, or timestamp off"),
+        ("portal_mismatch", 403, "the body names another portal than the one that signed"),
+        ("tenant_not_allowed", 403, "the portal may not submit for the responsible partner"),
+        ("conflicting_duplicate", 409, "the submissionId was accepted before with other content"),
+        ("body_too_large", 413, "the body is larger than HUB_MAX_BODY_BYTES"),
+        ("unsupported_media_type", 415, "not application/json"),
+        ("validation_failed", 422, "schema violations; errors[] has a JSON pointer per field"),
+        ("attachment_mismatch", 422, "an attachment's bytes differ from its size or sha256"),
+        ("unknown_authority", 422, "no partner is responsible for the authority"),
+        ("ambiguous_authority", 422, "more than one partner claims the authority"),
+        ("limit_json_depth", 422, "JSON nested deeper than 32 levels"),
+        ("limit_string_length", 422, "a string longer than 100,000 characters"),
+        ("limit_attachments", 422, "more than 100 attachments"),
+        ("limit_form_data_size", 422, "formData larger than 1 MiB as JSON"),
+        ("limit_form_data_values", 422, "formData with more than 10,000 values"),
+        ("internal_error", 500, "an unexpected error; errorId is in the hub's log"),
+        ("broker_unavailable", 503, "Kafka did not acknowledge: nothing was stored, retry"),
+    ),
+    "submit_invoice": _types(
+        ("malformed_xml", 400, "the body is not well-formed XML"),
+        ("unauthenticated", 401, "signature headers missing or wrong, or timestamp off"),
+        ("tenant_not_allowed", 403, "the portal may not deliver for that partner"),
+        ("conflicting_duplicate", 409, "seller, number and date were accepted with other bytes"),
+        ("body_too_large", 413, "the body is larger than HUB_MAX_BODY_BYTES"),
+        ("unsupported_media_type", 415, "not application/xml or text/xml"),
+        ("forbidden_xml", 422, "a DTD, entity declaration or external reference"),
+        ("xml_too_deep", 422, "elements nested deeper than 64 levels"),
+        ("xml_too_large", 422, "more than 500,000 elements"),
+        ("unsupported_document", 422, "neither UBL Invoice/CreditNote nor CII"),
+        ("validation_failed", 422, "a required business term is missing (errors[].field)"),
+        ("leitweg_id_missing", 422, "BT-10, the buyer reference, is missing"),
+        ("invalid_leitweg_id", 422, "BT-10 is not a valid Leitweg-ID"),
+        ("unknown_leitweg_id", 422, "no partner receives invoices for that Leitweg-ID"),
+        ("internal_error", 500, "an unexpected error; errorId is in the hub's log"),
+        ("broker_unavailable", 503, "Kafka did not acknowledge: nothing was stored, retry"),
+    ),
+    "read_status": _types(
+        ("unauthenticated", 401, "signature headers missing or wrong, or timestamp off"),
+        ("not_found", 404, "no such case for this portal (unknown and not yours look the same)"),
+        ("internal_error", 500, "an unexpected error; errorId is in the hub's log"),
+    ),
+}

@@ -57,8 +57,9 @@ from hub.routing.rules import (
 from hub.runtime.health import BrokerLag, ProgressMonitor
 from hub.settings import HubSettings
 from hub.storage.blobs import BlobStore
-from hub.tracking.journey import Journey, fold, public_view
+from hub.tracking.journey import Journey, fold
 from hub.tracking.reconcile import RedeliveryPolicy, SourceReader
+from hub.tracking.view import public_view
 
 log = structlog.get_logger("hub.runtime")
 
@@ -503,7 +504,11 @@ def _add_tracker(app: faust.App, stages: Stages) -> Any:
     async def case_view(web: Any, request: Any, case_id: str) -> Any:
         stored = journeys.get(case_id)
         if stored:
-            return web.json(public_view(Journey.model_validate(stored)))
+            return web.json(
+                public_view(Journey.model_validate(stored)).model_dump(
+                    mode="json", exclude_none=True
+                )
+            )
         # not in this replica's partitions: ask the replica that owns the key
         try:
             return await app.router.route_req(journeys.name, case_id, web, request)

@@ -165,38 +165,3 @@ def fold(journey: Journey | None, event: Event) -> tuple[Journey, CaseStatus | N
         )
         return j, previous
     return j, None
-
-
-def public_view(j: Journey) -> dict[str, object]:
-    """The journey as ``GET /v1/applications/{id}`` shows it."""
-    status = j.status
-    return {
-        "caseId": j.case_id,
-        "tenant": j.tenant,
-        "service": j.service,
-        "status": status.value if status else "received",
-        "final": bool(status and status.is_final),
-        "mediaBreak": status is CaseStatus.media_break if status and status.is_final else None,
-        "reasons": j.reasons(),
-        "rule": j.rule,
-        "history": [
-            {
-                "status": s.status.value,
-                "at": s.at.isoformat(),
-                **({"reasons": s.reasons} if s.reasons else {}),
-            }
-            for s in j.history
-        ],
-        "deliveries": [
-            {
-                "deliveryId": did,
-                "connector": d.connector,
-                "kind": d.kind,
-                "outcome": d.outcome.value if d.outcome else "pending",
-                "reason": d.reason,
-                "receipt": d.receipt,
-                "attempts": d.attempts,
-            }
-            for did, d in sorted(j.deliveries.items(), key=lambda kv: kv[1].connector)
-        ],
-    }

@@ -60,7 +60,7 @@ def test_shipped_config_loads_with_secrets(
     assert ["bensheim", "kreis-bergstrasse", "mrn", "viernheim"] == sorted(hub_config.tenants)
     assert set(PORTAL_SECRET_ENV) == set(hub_config.portals)
     assert {"civento-hessen", "civento-standesamt"} <= set(hub_config.portals)
-    assert portal_env == {k: v.get_secret_value() for k, v in hub_config.portal_secrets.items()}
+    assert portal_env == {k: v[0].get_secret_value() for k, v in hub_config.portal_secrets.items()}
     assert ["viernheim"] == hub_config.portals["civento-standesamt"].tenants
 
 
@@ -131,7 +131,7 @@ def test_secret_from_file_is_read_and_stripped(config_copy: Path, tmp_path: Path
 
     config = load_config(config_copy)
 
-    assert SecretStr("from-a-file") == config.portal_secrets["civento-hessen"]
+    assert (SecretStr("from-a-file"),) == config.portal_secrets["civento-hessen"]
 
 
 Breakage = Callable[[Path], None]

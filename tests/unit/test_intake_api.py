@@ -28,7 +28,12 @@ from hub.config import HubConfig
 from hub.events.models import ApplicationSubmitted
 from hub.intake.api import IntakeDeps
 from hub.intake.problems import MEDIA_TYPE, PROBLEM_BASE
-from hub.intake.signing import PORTAL_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from hub.intake.signing import (
+    PORTAL_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    signed_read_headers,
+)
 from hub.kafka.producer import ProduceError
 from hub.storage.blobs import LocalBlobStore
 
@@ -55,6 +60,15 @@ async def post(
         **header_overrides,
     }
     resp: ClientResponse = await client.post(POST, data=body, headers=headers)
+    return resp
+
+
+async def signed_get(
+    client: Any, path: str, secrets: dict[str, str], portal: str = "civento-hessen"
+) -> ClientResponse:
+    """A status read signed by ``portal``."""
+    headers = signed_read_headers(portal, secrets[portal], int(time.time()), path)
+    resp: ClientResponse = await client.get(path, headers=headers)
     return resp
 
 
@@ -357,7 +371,7 @@ async def test_broker_failure_answers_503_and_creates_no_case(
     async with intake_client(deps) as client:
         resp = await post(client, raw, portal_env)
         await assert_problem(resp, 503, "broker_unavailable")
-        status = await client.get(f"/v1/applications/{case_id_of(raw)}")
+        status = await signed_get(client, f"/v1/applications/{case_id_of(raw)}", portal_env)
 
     assert "30" == resp.headers["Retry-After"]
     assert (None, 404) == (deps.receipts.get(case_id_of(raw)), status.status)
@@ -479,9 +493,9 @@ async def test_repeats_racing_a_failed_attempt_produce_one_message(
 @pytest.mark.parametrize(
     ("method", "path", "status", "kind"),
     [
-        ("GET", "/v1/applications/00000000-0000-0000-0000-000000000000", 404, "not_found"),
-        ("GET", "/v1/applications/..%2F..%2Fetc%2Fpasswd", 404, "not_found"),
-        ("GET", "/v1/applications/not-a-uuid", 404, "not_found"),
+        ("GET", "/v1/applications/00000000-0000-0000-0000-000000000000", 401, "unauthenticated"),
+        ("GET", "/v1/applications/..%2F..%2Fetc%2Fpasswd", 401, "unauthenticated"),
+        ("GET", "/v1/applications/not-a-uuid", 401, "unauthenticated"),
         ("GET", "/v1/nothing-here", 404, "not_found"),
         ("DELETE", POST, 405, "method_not_allowed"),
     ],
@@ -499,7 +513,7 @@ async def test_known_application_reads_as_received_when_tracker_is_unreachable(
     raw = load_example(STEM)
     receipt = await (await post(client, raw, portal_env)).json()
 
-    resp = await client.get(receipt["statusUrl"])
+    resp = await signed_get(client, receipt["statusUrl"], portal_env)
 
     assert 200 == resp.status
     doc = await resp.json()

@@ -14,8 +14,10 @@ from hub.intake.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     SignatureError,
+    read_payload,
     sign,
     signed_headers,
+    signed_read_headers,
     verify,
 )
 
@@ -23,7 +25,7 @@ NOW = 1_790_000_000
 TOLERANCE = 300
 PORTAL = "civento-hessen"
 SECRET = "s3cret-hessen"
-SECRETS = {PORTAL: SecretStr(SECRET), "civento-standesamt": SecretStr("s3cret-standesamt")}
+SECRETS = {PORTAL: (SecretStr(SECRET),), "civento-standesamt": (SecretStr("s3cret-standesamt"),)}
 BODY = b'{"submissionId":"CIV-1"}'
 
 
@@ -146,3 +148,47 @@ def test_unauthentic_request_raises_signature_error(
         check(headers, body)
 
     assert reason_part in raised.value.reason
+
+
+# --- status reads and secret rotation -------------------------------------------------------
+
+PATH = "/v1/applications/bf19cb39-1c7e-5d2f-9c43-2f6a0e1b8d21"
+
+
+def test_signed_read_covers_method_path_and_timestamp_as_documented() -> None:
+    headers = signed_read_headers(PORTAL, SECRET, NOW, PATH)
+
+    expected = hmac.new(SECRET.encode(), f"{NOW}.GET {PATH}".encode(), hashlib.sha256)
+    assert f"sha256={expected.hexdigest()}" == headers[SIGNATURE_HEADER]
+    assert PORTAL == check(headers, read_payload("GET", PATH))
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", PATH.replace("bf19", "bf18")), ("POST", PATH), ("GET", "/v1/invoices/" + PATH[17:])],
+    ids=["other-id", "other-method", "other-collection"],
+)
+def test_signed_read_does_not_verify_for_another_request(method: str, path: str) -> None:
+    headers = signed_read_headers(PORTAL, SECRET, NOW, PATH)
+
+    with pytest.raises(SignatureError):
+        check(headers, read_payload(method, path))
+
+
+def test_during_rotation_current_and_next_secret_both_verify_and_nothing_else() -> None:
+    rotating = {PORTAL: (SecretStr("current"), SecretStr("next"))}
+
+    verified = [
+        verify(signed_headers(PORTAL, s, NOW, BODY), BODY, rotating, now=NOW, tolerance_seconds=1)
+        for s in ("current", "next")
+    ]
+
+    assert [PORTAL, PORTAL] == verified
+    with pytest.raises(SignatureError):
+        verify(
+            signed_headers(PORTAL, "previous", NOW, BODY),
+            BODY,
+            rotating,
+            now=NOW,
+            tolerance_seconds=1,
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 import pytest
@@ -26,7 +25,8 @@ from hub.events.models import (
     PlannedDelivery,
     Quarantined,
 )
-from hub.tracking.journey import Journey, fold, public_view
+from hub.tracking.journey import Journey, fold
+from hub.tracking.view import public_view
 
 STEM = "gewerbe-anmelden-bensheim"
 RAW = load_example(STEM)
@@ -103,7 +103,7 @@ def test_happy_path_passes_received_routed_delivered_completed() -> None:
         CaseStatus.delivered,
         CaseStatus.completed,
     ] == statuses(j)
-    assert ([], False) == (j.reasons(), public_view(j)["mediaBreak"])
+    assert ([], False) == (j.reasons(), public_view(j).mediaBreak)
 
 
 def test_fold_reports_previous_status_only_when_status_changes() -> None:
@@ -158,7 +158,7 @@ def test_case_ends_in_media_break_with_reasons(events: list[Event], reasons: lis
 
     assert CaseStatus.media_break == j.status
     assert reasons == j.reasons() == j.history[-1].reasons
-    assert True is public_view(j)["mediaBreak"]
+    assert True is public_view(j).mediaBreak
 
 
 def test_router_quarantine_makes_case_quarantined() -> None:
@@ -263,7 +263,7 @@ def test_journey_and_public_view_contain_no_applicant_data(stem: str) -> None:
     ]
     j = replay(events)
 
-    shown = json.dumps(public_view(j), ensure_ascii=False) + j.model_dump_json()
+    shown = public_view(j).model_dump_json() + j.model_dump_json()
 
     assert CaseStatus.completed == j.status
     assert [] == [s for s in personal_strings(raw) if s in shown]
