@@ -59,23 +59,24 @@ def _submit_and_report(hub: LocalHub, files: list[Path], timeout: float) -> int:
         return clients[portal]
 
     sent: list[Sent] = []
+    readers: dict[str, IntakeClient] = {}  # case id -> the client of the portal that sent it
     try:
         for path in files:
             body = path.read_bytes()
-            if path.suffix == ".xml":
-                result, kind = client(INVOICE_PORTAL).submit_invoice(body), "invoice"
-            else:
-                result, kind = client(json.loads(body)["portal"]).submit(body), "application"
+            portal = INVOICE_PORTAL if path.suffix == ".xml" else json.loads(body)["portal"]
+            kind = "invoice" if path.suffix == ".xml" else "application"
+            sender = client(portal)
+            result = sender.submit_invoice(body) if kind == "invoice" else sender.submit(body)
             if not result.accepted:
                 print(f"{path.name}: refused with {result.status}: {result.body.get('title')}")
                 return 1
             sent.append(Sent(path, kind, result.body[f"{kind}Id"], time.monotonic()))
-        poller = next(iter(clients.values()))
+            readers[sent[-1].case_id] = sender
         deadline = time.monotonic() + timeout
         while any(s.view is None for s in sent) and time.monotonic() < deadline:
             for s in sent:
                 if s.view is None:
-                    view = poller.status(s.case_id, s.kind).body
+                    view = readers[s.case_id].status(s.case_id, s.kind).body
                     if view.get("final"):
                         s.view, s.seconds = view, time.monotonic() - s.started
             time.sleep(0.2)

@@ -230,3 +230,7 @@ def openapi_document() -> dict[str, Any]:
             for op, kinds in PROBLEM_TYPES.items()
         },
     }
+
+
+if __name__ == "__main__":  # python -m hub.intake.openapi > docs/openapi.json
+    print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))

@@ -29,6 +29,7 @@ class HubDriver:
         self.clients = {
             p: IntakeClient(hub.intake_url, p, s) for p, s in hub.portal_secrets.items()
         }
+        self.submitted_by: dict[str, str] = {}  # case id -> portal: only it may read the status
 
     def example(self, stem: str, *, fresh: bool = True) -> dict[str, Any]:
         """An example submission; ``fresh`` gives it a new submissionId (a new case)."""
@@ -41,11 +42,18 @@ class HubDriver:
         """Sign with the portal's secret and POST."""
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         portal = portal or json.loads(raw)["portal"]
-        return self.clients[portal].submit(raw)
+        result = self.clients[portal].submit(raw)
+        if result.accepted:
+            self.submitted_by[result.body["applicationId"]] = portal
+        return result
 
     def journey(self, case_id: str) -> dict[str, Any]:
         """GET /v1/applications/{id}."""
-        return next(iter(self.clients.values())).status(case_id).body
+        return self.reader(case_id).status(case_id).body
+
+    def reader(self, case_id: str) -> IntakeClient:
+        """The client of the portal that submitted ``case_id`` (the only one that may read it)."""
+        return self.clients[self.submitted_by.get(case_id, "civento-hessen")]
 
     def wait_final(
         self, case_id: str, timeout: float = 60.0, kind: str = "application"
@@ -69,11 +77,14 @@ class HubDriver:
 
     def post_invoice(self, document: bytes, portal: str = "erechnung-gateway") -> PostResult:
         """Sign with the portal's secret and POST an e-invoice."""
-        return self.clients[portal].submit_invoice(document)
+        result = self.clients[portal].submit_invoice(document)
+        if result.accepted:
+            self.submitted_by[result.body["invoiceId"]] = portal
+        return result
 
     def invoice_journey(self, case_id: str) -> dict[str, Any]:
         """GET /v1/invoices/{id}."""
-        return next(iter(self.clients.values())).status(case_id, "invoice").body
+        return self.reader(case_id).status(case_id, "invoice").body
 
     def inbox(self, tenant: str, connector: str = "dms") -> list[Path]:
         """Files a connector instance dropped (temp files excluded)."""
