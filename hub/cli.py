@@ -12,11 +12,12 @@ from hub import __version__
 from hub.recovery.cli import add_parser as dlq_parser
 
 ROLE_HELP = {
-    "run": "start every role (intake, router, connectors, tracker) in one process",
+    "run": "start every role (intake, router, connectors, tracker, notifier) in one process",
     "intake": "serve the intake HTTP API (POST/GET /v1/applications)",
     "router": "route submitted cases to connector instances",
     "connector": "run every configured connector instance ('connector new NAME': scaffold one)",
     "tracker": "fold outcomes into case status; serve journeys",
+    "notifier": "send status callbacks to the portals that configured one",
 }
 
 
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         if role == "run":
             rp.add_argument(
                 "--roles",
-                default="intake,router,connector,tracker",
+                default="intake,router,connector,tracker,notifier",
                 help="comma-separated subset to run in this process (default: %(default)s)",
             )
         if role == "connector":
@@ -167,7 +168,7 @@ def _validate(config_dir: Path, require_secrets: bool) -> int:
 
 def _routes(args: argparse.Namespace) -> int:
     from hub.config import ConfigError, load_config
-    from hub.routing.explain import explain, route_table
+    from hub.intake.explain import explain, route_table
 
     config_dir = _config_dir(None)
     try:
@@ -268,7 +269,8 @@ def _run_roles(args: argparse.Namespace) -> int:
         try:
             roles = {Role(r.strip()) for r in args.roles.split(",") if r.strip()}
         except ValueError as exc:
-            print(f"hub run --roles: {exc}; choose from intake, router, connector, tracker")
+            choices = ", ".join(r.value for r in Role)
+            print(f"hub run --roles: {exc}; choose from {choices}", file=sys.stderr)
             return 2
     else:
         roles = {Role(args.command)}

@@ -69,8 +69,21 @@ class HubMetrics:
         )
         self.cases_completed = Counter(
             "hub_cases_completed_total",
-            "Cases that reached a final status; media_break says whether it was end-to-end digital",
+            "Cases by their first final status (exactly once per case); media_break says whether "
+            "it was end-to-end digital",
             ["tenant", "service", "media_break", "reason"],
+            registry=registry,
+        )
+        self.cases_recovered = Counter(
+            "hub_cases_recovered_total",
+            "Cases first counted as a media break or quarantined that a replay later completed",
+            ["tenant", "service"],
+            registry=registry,
+        )
+        self.callbacks = Counter(
+            "hub_callbacks_total",
+            "Status callbacks to portals by outcome (delivered, gave_up)",
+            ["portal", "outcome"],
             registry=registry,
         )
         self.completion_seconds = Histogram(

@@ -39,6 +39,19 @@ class HubSettings(BaseSettings):
     intake_host: str = "127.0.0.1"
     intake_port: int = 8080
     web_host: str = Field("127.0.0.1", description="bind address of the faust roles' web server")
+    web_advertised_host: str | None = Field(
+        None,
+        description="host other tracker replicas reach this one at (the pod IP in Kubernetes); "
+        "default: HUB_WEB_HOST",
+    )
+    connectors: str = Field(
+        "",
+        description="connector instances this process runs: comma-separated tenant/connector "
+        "(default: all)",
+    )
+    create_topics: bool = Field(
+        True, description="create missing topics at start-up; false where an operator manages them"
+    )
     web_port: int = Field(6066, description="port of the faust roles' web server")
     tracker_url: str = Field(
         "http://127.0.0.1:6066", description="where intake asks the tracker for journeys"
@@ -67,6 +80,11 @@ class HubSettings(BaseSettings):
         gt=0,
         description="/healthz fails when an agent shows no activity this long while it has work",
     )
+
+    @property
+    def connector_instances(self) -> list[str]:
+        """``HUB_CONNECTORS`` as a list of ``tenant/connector``."""
+        return [c.strip() for c in self.connectors.split(",") if c.strip()]
 
     @model_validator(mode="after")
     def _stall_outlasts_backoff(self) -> HubSettings:

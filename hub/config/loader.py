@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,13 @@ class HubConfig:
     def tenant(self, tenant_id: str) -> Tenant:
         """Tenant by id (KeyError when unknown)."""
         return self.tenants[tenant_id]
+
+    @property
+    def services(self) -> frozenset[str]:
+        """Every service a rule names (``xrechnung`` stands for e-invoices): the bounded set of
+        values a ``service`` metric label may take besides ``other``."""
+        named = {r.service for t in self.tenants.values() for r in t.routes if r.service != "*"}
+        return frozenset({*named, "xrechnung"})
 
     def signing_secret(self, portal: str) -> SecretStr | None:
         """The secret the hub signs a portal's callbacks with: its current one."""
@@ -214,17 +222,22 @@ def _load_tenants(
     return tenants
 
 
+#: checks that need more than the configuration models (connector kinds, their options) are
+#: plugins of this entry-point group, so that configuration never imports the layers built on it
+CHECKS_GROUP = "hub.config_checks"
+TenantCheck = Callable[[Mapping[str, Tenant]], list[tuple[str, str, str]]]
+
+
 def _check_connectors(
     tenants: dict[str, Tenant], docs: dict[str, tuple[Path, _Doc]], problems: list[ConfigProblem]
 ) -> None:
     """Connector kinds installed, their options valid, routes sending what they can take."""
-    # imported here: connectors build on the configuration models, not the other way round
-    from hub.delivery.connector import connector_problems  # noqa: PLC0415
-
-    for tenant_id, field_path, message in connector_problems(tenants):
-        path, doc = docs[tenant_id]
-        loc = tuple(int(p) if p.isdigit() else p for p in field_path.split("."))
-        problems.append(ConfigProblem(str(path), field_path, message, _line_of(doc, loc)))
+    checks: list[TenantCheck] = [ep.load() for ep in entry_points(group=CHECKS_GROUP)]
+    for check in checks:
+        for tenant_id, field_path, message in check(tenants):
+            path, doc = docs[tenant_id]
+            loc = tuple(int(p) if p.isdigit() else p for p in field_path.split("."))
+            problems.append(ConfigProblem(str(path), field_path, message, _line_of(doc, loc)))
 
 
 def _check_areas(

@@ -49,11 +49,6 @@ class ConnectorConfig(_Strict):
     transport: Transport
     options: dict[str, object] = Field(default_factory=dict)
 
-    @property
-    def is_manual(self) -> bool:
-        """Manual connectors (clerk mailbox, print) are media breaks by definition."""
-        return self.kind.startswith("manual.")
-
 
 class Route(_Strict):
     """One routing rule: a service (14-digit key or ``*``) to one or more connector ids."""

@@ -33,6 +33,7 @@ __all__ = [
     "build_connector",
     "connector_kinds",
     "connector_problems",
+    "is_digital",
 ]
 
 ENTRY_POINT_GROUP = "hub.connectors"
@@ -100,6 +101,13 @@ def connector_kinds() -> dict[str, type[Connector]]:
             raise ConnectorConfigError(f"entry point {ep.name!r} is not a Connector: {ep.value}")
         kinds[ep.name] = cls
     return kinds
+
+
+def is_digital(kind: str) -> bool:
+    """True when an installed connector kind hands cases to a digital back office; manual kinds
+    (a clerk's mailbox, print) and unknown ones are media breaks."""
+    cls = connector_kinds().get(kind)
+    return cls is not None and not cls.media_break
 
 
 def connector_problems(tenants: Mapping[str, Tenant]) -> list[tuple[str, str, str]]:

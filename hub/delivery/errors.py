@@ -32,9 +32,25 @@ class DeliveryError(Exception):
 
 
 class TransientError(DeliveryError):
-    """The back office cannot take it now (timeout, refused, 429, 5xx): try again later."""
+    """The back office cannot take it now (timeout, refused, 429, 5xx): try again later.
+
+    ``retry_after`` (seconds) is the back office's own ``Retry-After``: the next
+    attempt waits at least that long.
+    """
 
     reason = "unavailable"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        detail: str = "",
+        reason: str | None = None,
+        field: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, detail=detail, reason=reason, field=field)
+        self.retry_after = retry_after
 
 
 class PermanentError(DeliveryError):

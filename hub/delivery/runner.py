@@ -24,43 +24,18 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
 import structlog
-from pydantic import BaseModel, ConfigDict
 
 from hub.delivery.connector import Connector
 from hub.delivery.documents import HandoverReceipt
 from hub.delivery.errors import DeliveryError, PermanentError, TransientError
+from hub.delivery.state import DeliveryState, DeliveryStatus
 from hub.events.models import DeliveryOutcome, DeliveryRequested, DeliveryResult
 from hub.storage.blobs import BlobStore
 
 log = structlog.get_logger("hub.delivery")
-
-
-class DeliveryStatus(StrEnum):
-    """Where a delivery stands."""
-
-    delivered = "delivered"
-    retrying = "retrying"
-    rejected = "rejected"
-    gave_up = "gave_up"
-
-
-class DeliveryState(BaseModel):
-    """What the hub remembers of one delivery id."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    status: DeliveryStatus
-    attempts: int = 0
-    first_error_at: float | None = None  # unix seconds
-    first_error: str | None = None
-    last_error: str | None = None
-    last_error_at: float | None = None
-    reason: str | None = None
-    receipt: str | None = None
 
 
 class StateStore(Protocol):
@@ -173,10 +148,7 @@ class DeliveryRunner:
     def _outcome(
         self, request: DeliveryRequested, state: DeliveryState, attempts: int, seconds: float
     ) -> DeliveryOutcome:
-        result = {
-            DeliveryStatus.delivered: DeliveryResult.delivered,
-            DeliveryStatus.rejected: DeliveryResult.rejected,
-        }.get(state.status, DeliveryResult.gave_up)
+        result = state.status.result()
         return DeliveryOutcome(
             envelope=request.envelope.follow(),
             delivery_id=request.delivery_id,
@@ -197,7 +169,9 @@ class DeliveryRunner:
         if state is not None and state.status is DeliveryStatus.delivered:
             log.info("delivery.already_handed_over", delivery_id=did)
             return Ended(self._outcome(request, state, 0, 0.0), state, skipped=True)
-        state = state or DeliveryState(status=DeliveryStatus.retrying)
+        state = state or DeliveryState(
+            connector=request.connector, kind=request.connector_kind, status=DeliveryStatus.pending
+        )
         started, attempts, parked = time.monotonic(), 0, False
         try:
             while True:
@@ -212,13 +186,14 @@ class DeliveryRunner:
                     if self.policy.expired(state.first_error_at or now, now):
                         state.status = DeliveryStatus.gave_up
                         break
+                    state.status = DeliveryStatus.retrying
                     self.states.put(did, state)
                     log.warning("delivery.retrying", attempt=state.attempts, reason=exc.reason)
                     self.on_retry(exc)
                     if not parked:
                         self.park()
                         parked = True
-                    await self.sleep(self.policy.delay(state.attempts))
+                    await self.sleep(max(self.policy.delay(state.attempts), exc.retry_after or 0.0))
                     continue
                 except DeliveryError as exc:  # permanent or configuration: retrying cannot help
                     self._record_error(state, exc, self.clock())

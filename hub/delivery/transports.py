@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -120,28 +122,52 @@ class HttpPost:
         headers = {"Content-Type": document.media_type, IDEMPOTENCY_HEADER: delivery_id}
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token.get_secret_value()}"
-        try:
-            response = self.client.post(self.url, content=document.content, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise TransientError("back office did not answer in time", reason="timeout") from exc
-        except httpx.TransportError as exc:
-            raise TransientError(
-                "back office unreachable", detail=type(exc).__name__, reason="unavailable"
-            ) from exc
-        status = response.status_code
-        if 200 <= status < 300:
-            return _receipt(response, delivery_id)
-        reason = f"http_{status}"
-        title = _problem_title(response)
-        if status in RETRYABLE_STATUS or status >= 500:
-            raise TransientError(f"back office answered {status}: {title}", reason=reason)
-        if status in (401, 403):
-            raise ConnectorConfigError(
-                f"back office refused the credentials ({status})",
-                reason=reason,
-                field="transport.auth",
-            )
-        raise PermanentError(f"back office rejected the content ({status}): {title}", reason=reason)
+        response = post_classified(self.client, self.url, document.content, headers)
+        return _receipt(response, delivery_id)
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The ``Retry-After`` of an answer in seconds (delta-seconds or an HTTP date), if any."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def post_classified(
+    client: httpx.Client, url: str, content: bytes, headers: dict[str, str]
+) -> httpx.Response:
+    """POST and return a ``2xx`` answer; raise the classified error for anything else."""
+    try:
+        response = client.post(url, content=content, headers=headers)
+    except httpx.TimeoutException as exc:
+        raise TransientError("back office did not answer in time", reason="timeout") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(
+            "back office unreachable", detail=type(exc).__name__, reason="unavailable"
+        ) from exc
+    status = response.status_code
+    if 200 <= status < 300:
+        return response
+    reason = f"http_{status}"
+    title = _problem_title(response)
+    if status in RETRYABLE_STATUS or status >= 500:
+        raise TransientError(
+            f"back office answered {status}: {title}",
+            reason=reason,
+            retry_after=retry_after_seconds(response),
+        )
+    if status in (401, 403):
+        raise ConnectorConfigError(
+            f"back office refused the credentials ({status})", reason=reason, field="transport.auth"
+        )
+    raise PermanentError(f"back office rejected the content ({status}): {title}", reason=reason)
 
 
 def _receipt(response: httpx.Response, delivery_id: str) -> HandoverReceipt:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 NAMESPACE = "de.ikz.hub.events"
 INVOICE_SERVICE = "xrechnung"  # the "service" of e-invoice cases in journeys and metric labels
+_NOTIFICATION = uuid.UUID("1b1f5a52-2a44-5b51-9a39-0d6c3c0c4c11")
 
 
 def utc_now() -> datetime:
@@ -215,12 +216,27 @@ class CaseStatus(StrEnum):
 FINAL_STATUSES = frozenset({CaseStatus.completed, CaseStatus.media_break, CaseStatus.quarantined})
 
 
+class BackOfficeReference(_Model):
+    """A back office's own reference of a delivered case (its Aktenzeichen, record id, file)."""
+
+    connector: str
+    reference: str
+
+
 class CaseStatusChanged(Event):
     avro_name: ClassVar[str] = f"{NAMESPACE}.CaseStatusChanged"
     status: CaseStatus
     previous: CaseStatus | None = None
     service: str
     reasons: tuple[str, ...] = ()
+    portal: str = ""
+    sequence: int = 0  # 1, 2, ...: the n-th status of the case, stable across re-emissions
+    references: tuple[BackOfficeReference, ...] = ()
+
+    @property
+    def notification_id(self) -> str:
+        """Stable id of this status change: the same case and sequence, the same id."""
+        return str(uuid.uuid5(_NOTIFICATION, f"{self.envelope.case_id}\x1f{self.sequence}"))
 
 
 class Quarantined(Event):
@@ -236,6 +252,33 @@ class Quarantined(Event):
     first_error_at: datetime = Field(default_factory=utc_now)
     last_error_at: datetime = Field(default_factory=utc_now)
     first_error: str = ""
+
+
+def quarantine_record(
+    stage: str,
+    reason: str,
+    detail: str,
+    *,
+    source_topic: str,
+    key: bytes | None,
+    value: bytes,
+    case_id: str = "",
+    tenant: str = "",
+    connector: str | None = None,
+    **context: object,
+) -> Quarantined:
+    """The original message with its error context (``context``: attempts, first error, times)."""
+    return Quarantined(
+        envelope=Envelope(case_id=case_id, tenant=tenant, correlation_id=case_id),
+        stage=stage,
+        reason=reason,
+        detail=detail,
+        connector=connector,
+        source_topic=source_topic,
+        original_key=key,
+        original_value=value,
+        **context,
+    )
 
 
 class Replayed(Event):

@@ -70,6 +70,10 @@ class Topics:
         """DeliveryRequested for one connector instance of one tenant (created per tenant file)."""
         return f"{self.prefix}.deliveries.{tenant}.{connector}"
 
+    def callbacks(self, portal: str) -> str:
+        """CaseStatusChanged of one portal's cases, for its status callbacks."""
+        return f"{self.prefix}.callbacks.{portal}"
+
     def value_types(self) -> dict[str, type[Event]]:
         """Fixed topics and the one event type each carries."""
         return {

@@ -25,6 +25,7 @@ from aiohttp import web
 from prometheus_client import generate_latest
 from pydantic import ValidationError
 
+from hub import signing
 from hub.config import HubConfig
 from hub.events.codec import EventCodec
 from hub.events.models import (
@@ -36,7 +37,6 @@ from hub.events.models import (
 )
 from hub.events.topics import Topics
 from hub.ids import application_id, invoice_id, is_uuid
-from hub.intake import signing
 from hub.intake.accept import Acceptor, NewCase, receipt_headers
 from hub.intake.invoice import InvoiceError, document_sha256, parse_invoice, to_invoice
 from hub.intake.limits import LimitExceeded, check_json
@@ -80,6 +80,7 @@ class IntakeDeps:
     max_body_bytes: int
     signature_tolerance_seconds: int
     http: httpx.AsyncClient | None = None
+    serve_metrics: bool = True  # False where the process serves its metrics on another port
 
 
 APP_KEY = web.AppKey("intake", IntakeDeps)
@@ -456,7 +457,8 @@ def create_intake_app(deps: IntakeDeps) -> web.Application:
     app.router.add_get("/v1/invoices/{id}", intake.invoice_status)
     app.router.add_get("/healthz", intake.healthz)
     app.router.add_get("/readyz", intake.readyz)
-    app.router.add_get("/metrics", intake.metrics)
+    if deps.serve_metrics:
+        app.router.add_get("/metrics", intake.metrics)
     app.router.add_get("/openapi.json", intake.openapi)
 
     async def http_client(_app: web.Application) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from hub.intake.signing import signed_headers, signed_read_headers
+from hub.signing import signed_headers, signed_read_headers
 
 
 @dataclass(frozen=True)

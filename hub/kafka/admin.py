@@ -1,50 +1,47 @@
-"""Create the hub's topics before any role starts (faust would create them with defaults)."""
+"""Create the hub's topics, as declared in :mod:`hub.kafka.topics`, before any role starts.
+
+faust would otherwise create them with its own defaults. Topics that exist are left
+alone (an operator may have tuned them); ``HUB_CREATE_TOPICS=false`` skips this
+where the cluster's topics are managed by an operator (Strimzi ``KafkaTopic``).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
-from hub.config import HubConfig
-from hub.events.topics import Topics
 from hub.kafka.config import KafkaConnection
-
-
-def all_topics(topics: Topics, config: HubConfig) -> list[str]:
-    """Fixed topics plus one delivery topic per connector instance of every tenant."""
-    names = list(topics.value_types())
-    for tenant in config.tenants.values():
-        names.extend(topics.delivery(tenant.id, cid) for cid in tenant.connectors)
-    return names
+from hub.kafka.topics import TopicSpec
 
 
 def ensure_topics(
-    connection: KafkaConnection | str,
-    names: list[str],
-    *,
-    partitions: int,
-    replication_factor: int,
-    timeout: float = 30,
+    connection: KafkaConnection | str, specs: Sequence[TopicSpec], *, timeout: float = 30
 ) -> list[str]:
-    """Create the missing topics; return the names created. Existing topics are left alone."""
+    """Create the missing topics with their declared settings; return the names created."""
     conn = KafkaConnection.of(connection)
     admin = AdminClient(conn.admin(), logger=conn.logger)
     existing = set(admin.list_topics(timeout=timeout).topics)
-    missing = [n for n in names if n not in existing]
+    missing = [s for s in specs if s.name not in existing]
     if not missing:
         return []
     futures = admin.create_topics(
         [
-            NewTopic(n, num_partitions=partitions, replication_factor=replication_factor)
-            for n in missing
+            NewTopic(
+                s.name,
+                num_partitions=s.partitions,
+                replication_factor=s.replication,
+                config=s.configs(),
+            )
+            for s in missing
         ],
         operation_timeout=timeout,
     )
-    for name, fut in futures.items():
+    for fut in futures.values():
         try:
             fut.result()
         except KafkaException as exc:
             if exc.args[0].name() != "TOPIC_ALREADY_EXISTS":
                 raise
-        _ = name
-    return missing
+    return [s.name for s in missing]

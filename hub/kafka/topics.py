@@ -10,7 +10,7 @@ topics                      cleanup      retention
 ==========================  ===========  =========================================
 submissions, invoices       delete       90 days: reconciliation reads them back
 dead letters, quarantine    delete       365 days: kept until someone replays them
-deliveries, callbacks       delete       14 days: work queues
+deliveries, callbacks       delete       14 days: work queues (callbacks: one topic per portal)
 routed, outcomes, status    delete       30 days: the tracker folds them at once
 replays                     compact      markers by entry id, kept for good
 table changelogs            compact      faust tables (journeys, delivery states)
@@ -28,7 +28,7 @@ from hub.events.topics import Topics
 DAY_MS = 24 * 3600 * 1000
 
 #: faust tables and the role that owns each: its changelog is ``<app id>-<table>-changelog``
-TABLES = {"journeys": "tracker", "delivery_states": "connector"}
+TABLES = {"journeys": "tracker", "delivery_states": "connector", "callback_states": "notifier"}
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,9 @@ def declared_topics(
             specs.append(
                 spec(topics.delivery(tenant.id, cid), 14, f"deliveries to {tenant.id}/{cid}")
             )
+    for portal, client in sorted(config.portals.items()):
+        if client.callback is not None:
+            specs.append(spec(topics.callbacks(portal), 14, f"status callbacks to {portal}"))
     for table, role in TABLES.items():
         for app_id in (app_ids or {}).get(role, ()):
             specs.append(

@@ -17,111 +17,57 @@ has joined its group and holds an assignment.
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import asyncio
+from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+import faust
+import structlog
+from prometheus_client import generate_latest
 
-from hub.kafka.config import KafkaConnection
+from hub.context import StageContext
+from hub.kafka.lag import BrokerLag
 
-TP = tuple[str, int]
-
-
-@dataclass
-class ProgressMonitor:
-    """Per-agent and per-partition bookkeeping of work in hand and last activity."""
-
-    stall_seconds: float = 180.0
-    clock: Callable[[], float] = time.monotonic
-    busy_since: dict[str, float] = field(default_factory=dict)
-    last_activity: dict[str, float] = field(default_factory=dict)
-    topics: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    processed_at: dict[TP, float] = field(default_factory=dict)
-    lag_since: dict[TP, float] = field(default_factory=dict)
-
-    def register(self, agent: str, topics: Iterable[str]) -> None:
-        """Declare an agent and the topics it consumes."""
-        self.topics[agent] = tuple(topics)
-        self.last_activity.setdefault(agent, self.clock())
-
-    def started(self, agent: str) -> None:
-        """An agent began a message."""
-        now = self.clock()
-        self.busy_since[agent] = now
-        self.last_activity[agent] = now
-
-    def touch(self, agent: str) -> None:
-        """An agent is still working on its message (e.g. a new attempt)."""
-        now = self.clock()
-        if agent in self.busy_since:
-            self.busy_since[agent] = now
-        self.last_activity[agent] = now
-
-    def finished(self, agent: str, tp: TP | None = None) -> None:
-        """An agent finished a message (of partition ``tp``)."""
-        now = self.clock()
-        self.busy_since.pop(agent, None)
-        self.last_activity[agent] = now
-        if tp is not None:
-            self.processed_at[tp] = now
-
-    def _agent_of(self, topic: str) -> str | None:
-        return next((a for a, topics in self.topics.items() if topic in topics), None)
-
-    def stalled(self, lag: dict[TP, int] | None = None) -> list[str]:
-        """Agents (``name``) or partitions (``name[partition]``) that look stalled."""
-        now = self.clock()
-        found = {a for a, t in self.busy_since.items() if now - t > self.stall_seconds}
-        for tp, waiting in (lag or {}).items():
-            agent = self._agent_of(tp[0])
-            if waiting <= 0 or agent is None or agent in self.busy_since:
-                self.lag_since.pop(tp, None)
-                continue
-            since = self.lag_since.setdefault(tp, now)
-            if self.processed_at.get(tp, -1.0) >= since:  # progress since: start a new window
-                self.lag_since[tp] = since = now
-            if now - since > self.stall_seconds:
-                found.add(f"{agent}[{tp[1]}]")
-        return sorted(found)
+log = structlog.get_logger("hub.runtime")
 
 
-class BrokerLag:
-    """Messages waiting per partition, from the broker (not from faust's fetcher, which does
-    not know about partitions it never fetched). Read-only: it never joins the group."""
+def add_health_pages(app: faust.App, ctx: StageContext) -> None:
+    """``/healthz``, ``/readyz`` and ``/metrics`` on the faust web server."""
+    probe = BrokerLag(ctx.kafka, app.conf.id)
+    consumed = {t for topics in ctx.progress.topics.values() for t in topics}
 
-    def __init__(
-        self, connection: KafkaConnection | str, group: str, *, cache_seconds: float = 5.0
-    ) -> None:
-        self.connection = KafkaConnection.of(connection)
-        self.group, self.cache_seconds = group, cache_seconds
-        self._consumer: Consumer | None = None
-        self._cached: tuple[float, dict[TP, int]] | None = None
+    def lag_by_partition() -> dict[tuple[str, int], int]:
+        """Messages waiting in each assigned partition of the agents' topics (blocking)."""
+        try:
+            tps = [(tp.topic, tp.partition) for tp in app.consumer.assignment()]
+        except Exception:
+            return {}
+        try:
+            return probe.lag([tp for tp in tps if tp[0] in consumed])
+        except Exception as exc:
+            log.warning("health.lag_unavailable", error=str(exc))
+            return {}
 
-    def _client(self) -> Consumer:
-        if self._consumer is None:
-            self._consumer = Consumer(
-                self.connection.consumer(
-                    self.group,  # only to read its committed offsets
-                    **{"client.id": f"hub-lag-{uuid.uuid4().hex[:6]}"},
-                ),
-                logger=self.connection.logger,
-            )
-        return self._consumer
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        stalled = ctx.progress.stalled(await asyncio.to_thread(lag_by_partition))
+        ok = not stalled and not app.should_stop
+        return web.json(
+            {"status": "ok" if ok else "failing", "stalled": stalled}, status=200 if ok else 503
+        )
 
-    def lag(self, tps: Iterable[TP], timeout: float = 5.0) -> dict[TP, int]:
-        """High watermark minus committed offset for each partition (blocking)."""
-        now = time.monotonic()
-        if self._cached and now - self._cached[0] < self.cache_seconds:
-            return self._cached[1]
-        consumer = self._client()
-        wanted = [TopicPartition(t, p) for t, p in tps]
-        result: dict[TP, int] = {}
-        if wanted:
-            for committed in consumer.committed(wanted, timeout=timeout):
-                low, high = consumer.get_watermark_offsets(committed, timeout=timeout)
-                position = committed.offset if committed.offset >= 0 else low
-                result[(committed.topic, committed.partition)] = max(0, high - position)
-        self._cached = (now, result)
-        return result
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        try:
+            assigned = len(app.consumer.assignment())
+        except Exception:
+            assigned = 0
+        ok = assigned > 0 and not app.rebalancing
+        body = {"assigned_partitions": assigned, "rebalancing": bool(app.rebalancing)}
+        return web.json(body, status=200 if ok else 503)
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        return web.bytes(
+            generate_latest(ctx.metrics.registry),
+            content_type="text/plain; version=0.0.4",  # aiohttp adds the charset itself
+        )

@@ -12,24 +12,28 @@ from aiohttp import web
 from mode import Service
 
 from hub.config import HubConfig, load_config
+from hub.context import StageContext
 from hub.events.codec import codec_from_settings
 from hub.events.topics import Topics
 from hub.intake.api import IntakeDeps, create_intake_app
 from hub.intake.receipts import ReceiptStore
-from hub.kafka.admin import all_topics, ensure_topics
+from hub.kafka.admin import ensure_topics
 from hub.kafka.config import KafkaConnection
 from hub.kafka.producer import EventProducer
+from hub.kafka.progress import ProgressMonitor
+from hub.kafka.topics import declared_topics
 from hub.logs import configure_logging
 from hub.metrics import HubMetrics
-from hub.runtime.app import STAGE_ROLES, Role, Stages, build_app
-from hub.runtime.health import ProgressMonitor
+from hub.runtime.app import STAGE_ROLES, Role, build_app
 from hub.settings import HubSettings
 from hub.storage.blobs import LocalBlobStore
 
 log = structlog.get_logger("hub.worker")
 
 
-def intake_deps(settings: HubSettings, config: HubConfig, metrics: HubMetrics) -> IntakeDeps:
+def intake_deps(
+    settings: HubSettings, config: HubConfig, metrics: HubMetrics, *, serve_metrics: bool = True
+) -> IntakeDeps:
     """Intake's collaborators, built from settings."""
     return IntakeDeps(
         config=config,
@@ -45,6 +49,7 @@ def intake_deps(settings: HubSettings, config: HubConfig, metrics: HubMetrics) -
         tracker_url=settings.tracker_url,
         max_body_bytes=settings.max_body_bytes,
         signature_tolerance_seconds=settings.signature_tolerance_seconds,
+        serve_metrics=serve_metrics,
     )
 
 
@@ -70,20 +75,45 @@ class IntakeServer(Service):
         await asyncio.to_thread(self.deps.producer.close)
 
 
-def prepare(settings: HubSettings) -> HubConfig:
-    """Logging, configuration (fail fast), topics."""
+def app_id_for(settings: HubSettings, stage_roles: list[Role]) -> str:
+    """The faust app id (consumer group, changelog prefix) of a process running ``stage_roles``.
+
+    All stage roles: ``HUB_APP_ID`` as is. Fewer: ``<id>-<role>[-<role>]``, and a connector
+    process limited to one instance ``<id>-connector-<tenant>-<connector>``, so processes
+    running different work never share a group or a table changelog.
+    """
+    if len(stage_roles) == len(STAGE_ROLES):
+        return settings.app_id
+    suffix = [r.value for r in stage_roles]
+    instances = settings.connector_instances
+    if stage_roles == [Role.connector] and len(instances) == 1:
+        suffix.append(instances[0].replace("/", "-"))
+    return "-".join([settings.app_id, *suffix])
+
+
+def prepare(
+    settings: HubSettings, app_id: str | None = None, roles: Iterable[Role] = ()
+) -> HubConfig:
+    """Logging, configuration (fail fast), topics (unless the operator manages them).
+
+    The changelog topics of the tables ``roles`` own under ``app_id`` are created here
+    too, with the partitions of their source topics, so faust never races the broker's
+    metadata for them at start-up.
+    """
     configure_logging(settings.log_level, settings.log_format)
     config = load_config(Path(settings.config_dir))
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
-    names = all_topics(Topics(settings.topic_prefix), config)
-    created = ensure_topics(
-        KafkaConnection.from_settings(settings),
-        names,
-        partitions=settings.partitions,
-        replication_factor=settings.replication_factor,
-    )
-    if created:
-        log.info("topics.created", count=len(created))
+    if settings.create_topics:
+        specs = declared_topics(
+            Topics(settings.topic_prefix),
+            config,
+            partitions=settings.partitions,
+            replication=settings.replication_factor,
+            app_ids={r.value: [app_id] for r in roles} if app_id else None,
+        )
+        created = ensure_topics(KafkaConnection.from_settings(settings), specs)
+        if created:
+            log.info("topics.created", count=len(created))
     return config
 
 
@@ -97,8 +127,16 @@ def run_intake(settings: HubSettings) -> None:
     async def close_producer(_app: web.Application) -> None:
         await asyncio.to_thread(deps.producer.close)
 
+    async def ready(_app: web.Application) -> None:
+        reachable = await asyncio.to_thread(deps.producer.broker_reachable, 10.0)
+        log.info(
+            "ready" if reachable else "started_without_broker",
+            roles=["intake"],
+            intake_port=settings.intake_port,
+        )
+
+    app.on_startup.append(ready)
     app.on_shutdown.append(close_producer)
-    log.info("intake.listening", host=settings.intake_host, port=settings.intake_port)
     web.run_app(
         app, host=settings.intake_host, port=settings.intake_port, print=None, access_log=None
     )
@@ -110,9 +148,11 @@ def run_roles(settings: HubSettings, roles: Iterable[Role]) -> None:
     if roles == {Role.intake}:
         run_intake(settings)
         return
-    config = prepare(settings)
+    stage_roles = [r for r in STAGE_ROLES if r in roles]
+    app_id = app_id_for(settings, stage_roles)
+    config = prepare(settings, app_id, stage_roles)
     metrics = HubMetrics()
-    stages = Stages(
+    ctx = StageContext(
         settings=settings,
         config=config,
         topics=Topics(settings.topic_prefix),
@@ -121,21 +161,44 @@ def run_roles(settings: HubSettings, roles: Iterable[Role]) -> None:
         metrics=metrics,
         progress=ProgressMonitor(stall_seconds=settings.stall_seconds),
     )
-    stage_roles = [r for r in STAGE_ROLES if r in roles]
-    # the consumer group is named after the stage roles it runs (all of them: HUB_APP_ID as is),
-    # so processes running different roles never share a group or a table changelog
-    suffix = [] if len(stage_roles) == len(STAGE_ROLES) else [r.value for r in stage_roles]
-    app_id = "-".join([settings.app_id, *suffix])
-    app = build_app(stages, stage_roles, app_id=app_id)
+    app = build_app(ctx, stage_roles, app_id=app_id)
     services: list[Service] = []
     if Role.intake in roles:
-        services.append(
-            IntakeServer(
-                intake_deps(settings, config, metrics), settings.intake_host, settings.intake_port
-            )
-        )
+        # one process, one exposition: the stage roles' web port serves /metrics for both
+        deps = intake_deps(settings, config, metrics, serve_metrics=False)
+        services.append(IntakeServer(deps, settings.intake_host, settings.intake_port))
+    log_ready_once(app, sorted(r.value for r in roles), settings)
     log.info("hub.starting", roles=sorted(r.value for r in roles), app_id=app_id)
     worker = faust.Worker(
         app, *services, loglevel=settings.log_level, override_logging=False, quiet=True
     )
     worker.execute_from_commandline()
+
+
+def log_ready_once(app: faust.App, roles: list[str], settings: HubSettings) -> None:
+    """Log one ``ready`` event when ``/readyz`` would first answer ready."""
+    done = False
+
+    async def ready() -> None:
+        nonlocal done
+        if done or app.rebalancing:
+            return
+        try:
+            assigned = app.consumer.assignment()
+        except Exception:
+            return
+        if not assigned:
+            return
+        done = True
+        by_topic: dict[str, int] = {}
+        for tp in assigned:
+            by_topic[tp.topic] = by_topic.get(tp.topic, 0) + 1
+        log.info(
+            "ready",
+            roles=roles,
+            web_port=settings.web_port,
+            intake_port=settings.intake_port if "intake" in roles else None,
+            partitions=dict(sorted(by_topic.items())),
+        )
+
+    app.timer(interval=1.0, name="ready-log")(ready)

@@ -86,7 +86,7 @@ def public_view(j: Journey) -> TrackedCase:
                 deliveryId=did,
                 connector=d.connector,
                 kind=d.kind,
-                outcome=d.outcome.value if d.outcome else "pending",
+                outcome="pending" if not d.status.ended else d.status.value,
                 reason=d.reason,
                 reference=d.receipt,
                 attempts=d.attempts,

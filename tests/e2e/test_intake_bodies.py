@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.intake.signing import signed_headers
+from hub.signing import signed_headers
 from hub.runtime.local import PROJECT_ROOT, LocalHub
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hub.intake.signing import read_payload, signed_headers
+from hub.signing import read_payload, signed_headers
 from hub.runtime.local import PROJECT_ROOT, LocalHub
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]

@@ -32,7 +32,7 @@ from hub.events.topics import Topics
 from hub.ids import application_id, delivery_id
 from hub.intake.api import IntakeDeps, create_intake_app
 from hub.intake.receipts import ReceiptStore
-from hub.intake.signing import signed_headers
+from hub.signing import signed_headers
 from hub.intake.submission import Submission, decode_attachments, to_application
 from hub.kafka.producer import ProduceError
 from hub.metrics import HubMetrics

@@ -14,14 +14,8 @@ from hypothesis import strategies as st
 
 from hub.delivery.connector import Connector, Document, HandoverReceipt
 from hub.delivery.errors import ConnectorConfigError, PermanentError, TransientError
-from hub.delivery.runner import (
-    DeliveryRunner,
-    DeliveryState,
-    DeliveryStatus,
-    Ended,
-    MemoryStateStore,
-    RetryPolicy,
-)
+from hub.delivery.runner import DeliveryRunner, Ended, MemoryStateStore, RetryPolicy
+from hub.delivery.state import DeliveryState, DeliveryStatus
 from hub.events.models import DeliveryRequested, DeliveryResult
 from hub.intake.submission import Submission, decode_attachments
 from hub.storage.blobs import LocalBlobStore

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.runtime.health import ProgressMonitor
+from hub.kafka.progress import ProgressMonitor
 
 
 class Clock:

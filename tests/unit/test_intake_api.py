@@ -28,7 +28,7 @@ from hub.config import HubConfig
 from hub.events.models import ApplicationSubmitted
 from hub.intake.api import IntakeDeps
 from hub.intake.problems import MEDIA_TYPE, PROBLEM_BASE
-from hub.intake.signing import (
+from hub.signing import (
     PORTAL_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,

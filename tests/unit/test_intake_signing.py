@@ -1,4 +1,4 @@
-"""hub.intake.signing: HMAC-SHA256 request signatures with a timestamp window."""
+"""hub.signing: HMAC-SHA256 request signatures with a timestamp window."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
-from hub.intake.signing import (
+from hub.signing import (
     PORTAL_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,

@@ -25,6 +25,7 @@ from hub.events.models import (
     PlannedDelivery,
     Quarantined,
 )
+from hub.delivery.state import DeliveryStatus
 from hub.tracking.journey import Journey, fold
 from hub.tracking.view import public_view
 
@@ -125,8 +126,8 @@ def test_partial_delivery_is_delivered_not_completed() -> None:
     j = replay([SUBMITTED, routed("dms", "mail"), outcome("mail")])
 
     assert CaseStatus.delivered == j.status
-    assert {"d-dms": None, "d-mail": DeliveryResult.delivered} == {
-        k: d.outcome for k, d in j.deliveries.items()
+    assert {"d-dms": DeliveryStatus.pending, "d-mail": DeliveryStatus.delivered} == {
+        k: d.status for k, d in j.deliveries.items()
     }
 
 
@@ -180,8 +181,8 @@ def test_delivered_outcome_is_not_undone_by_later_failure(late: DeliveryResult) 
     j = replay([SUBMITTED, routed("dms"), outcome("dms"), outcome("dms", late, reason="replayed")])
 
     assert CaseStatus.completed == j.status
-    assert (DeliveryResult.delivered, "dms.zip") == (
-        j.deliveries["d-dms"].outcome,
+    assert (DeliveryStatus.delivered, "dms.zip") == (
+        j.deliveries["d-dms"].status,
         j.deliveries["d-dms"].receipt,
     )
 

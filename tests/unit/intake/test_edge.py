@@ -22,7 +22,7 @@ from hub.config import HubConfig
 from hub.intake import limits
 from hub.intake.api import IntakeDeps
 from hub.intake.problems import MEDIA_TYPE, PROBLEM_BASE
-from hub.intake.signing import signed_read_headers
+from hub.signing import signed_read_headers
 from hub.storage.blobs import LocalBlobStore
 from tests.unit.factories import (
     FakeProducer,

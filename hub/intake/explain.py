@@ -1,4 +1,9 @@
-"""Explain routing decisions to people: ``hub routes explain`` and ``hub routes list``."""
+"""Explain routing decisions to people: ``hub routes explain`` and ``hub routes list``.
+
+An explanation takes the path a real document takes: intake's own checks decide
+whether it would be accepted and which tenant is responsible, then the router's
+own step (:func:`hub.routing.step.route_case`) decides where it goes.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,14 @@ from pydantic import ValidationError
 
 from hub.config import HubConfig
 from hub.config.tenants import Tenant
+from hub.delivery.connector import is_digital
+from hub.events.models import ApplicationSubmitted, Envelope, InvoiceReceived
 from hub.ids import application_id, invoice_id
-from hub.intake.invoice import InvoiceError, parse_invoice
+from hub.intake.invoice import InvoiceError, document_sha256, parse_invoice, to_invoice
 from hub.intake.submission import Submission, authority_of, to_application
 from hub.routing.leitweg import LeitwegError, parse_leitweg_id
-from hub.routing.rules import (
-    ResponsibilityError,
-    RoutingDecision,
-    responsible_tenant,
-    route,
-    route_invoice,
-    tenant_for_leitweg_id,
-)
+from hub.routing.rules import ResponsibilityError, responsible_tenant, tenant_for_leitweg_id
+from hub.routing.step import Routed, route_case
 
 
 @dataclass
@@ -42,21 +43,22 @@ class Explanation:
         return "\n".join(lines)
 
 
-def _targets(tenant: Tenant, decision: RoutingDecision) -> list[str]:
-    out = []
-    for d in decision.deliveries:
-        manual = " [manual: media break]" if tenant.connectors[d.connector].is_manual else ""
-        out.append(f"{tenant.id}/{d.connector} ({d.connector_kind}){manual}")
-    return out
-
-
-def _finish(exp: Explanation, tenant: Tenant, decision: RoutingDecision) -> Explanation:
-    exp.rule = decision.rule
-    exp.targets = _targets(tenant, decision)
-    if not decision.deliveries:
+def _finish(
+    exp: Explanation,
+    tenant: Tenant,
+    case: ApplicationSubmitted | InvoiceReceived,
+    config: HubConfig,
+) -> Explanation:
+    result = route_case(case, config.tenants)
+    if not isinstance(result, Routed):
         exp.steps.append("no rule matches and the tenant has no fallback")
-        exp.outcome = "quarantine (no_route)"
-    elif decision.reason == "no_route":
+        exp.outcome = f"quarantine ({result.reason})"
+        return exp
+    exp.rule = result.routed.rule
+    for d in result.requests:
+        manual = "" if is_digital(d.connector_kind) else " [manual: media break]"
+        exp.targets.append(f"{tenant.id}/{d.connector} ({d.connector_kind}){manual}")
+    if result.routed.reason == "no_route":
         exp.steps.append(f"no rule matches: fallback connector {tenant.fallback}")
         exp.outcome = "fallback (media break, no_route)"
     return exp
@@ -94,7 +96,8 @@ def explain_application(raw: bytes, config: HubConfig) -> Explanation:
             break
     case_id = application_id(submission.portal, submission.submissionId)
     app = to_application(submission, [f"blob:sha256:{a.sha256}" for a in submission.attachments])
-    return _finish(exp, tenant, route(case_id, app, tenant))
+    envelope = Envelope(case_id=case_id, tenant=tenant.id, correlation_id=case_id)
+    return _finish(exp, tenant, ApplicationSubmitted(envelope=envelope, application=app), config)
 
 
 def explain_invoice(raw: bytes, config: HubConfig) -> Explanation:
@@ -124,7 +127,11 @@ def explain_invoice(raw: bytes, config: HubConfig) -> Explanation:
     if tenant.invoices:
         exp.steps.append(f"invoices -> {', '.join(tenant.invoices.to)}")
     case_id = invoice_id(header.seller_key, header.invoice_number, header.issue_date.isoformat())
-    return _finish(exp, tenant, route_invoice(case_id, tenant))
+    digest = document_sha256(raw)
+    invoice = to_invoice(header, str(leitweg), digest, len(raw), f"blob:sha256:{digest}")
+    envelope = Envelope(case_id=case_id, tenant=tenant.id, correlation_id=case_id)
+    case = InvoiceReceived(envelope=envelope, portal="", invoice=invoice)
+    return _finish(exp, tenant, case, config)
 
 
 def explain(raw: bytes, config: HubConfig) -> Explanation:
@@ -141,7 +148,8 @@ def route_table(config: HubConfig) -> list[tuple[str, str, str, str]]:
 
         def targets(ids: list[str], t: Tenant = tenant) -> str:
             return ", ".join(
-                f"{c} ({t.connectors[c].kind}{', manual' if t.connectors[c].is_manual else ''})"
+                f"{c} ({t.connectors[c].kind}"
+                f"{'' if is_digital(t.connectors[c].kind) else ', manual'})"
                 for c in ids
             )
 
