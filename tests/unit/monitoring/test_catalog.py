@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry
 
 from hub.metrics import HubMetrics
 from hub.monitoring.catalog import METRICS, SERIES_NAMES, MetricType, metric_names_in
+from hub.runtime.local import PROJECT_ROOT
 
 
 def _declared() -> dict[str, tuple[str, ...]]:
@@ -56,3 +57,10 @@ def test_counters_end_in_total_and_histograms_expose_three_series() -> None:
 )  # fmt: skip
 def test_metric_names_in_finds_selected_names_only(expr: str, names: set[str]) -> None:
     assert names == metric_names_in(expr)
+
+
+def test_every_metric_is_documented_with_its_labels() -> None:
+    docs = (PROJECT_ROOT / "docs" / "monitoring.md").read_text()
+
+    for metric in METRICS:
+        assert f"| `{metric.name}` | {metric.type} | {', '.join(metric.labels) or '-'} |" in docs
