@@ -1,16 +1,17 @@
 """Safe reading of an e-invoice: hostile XML is refused before any rule sees it.
 
-One streaming pass over the bytes (lxml ``iterparse``) refuses, as soon as it meets them:
-a DOCTYPE (and with it every entity declaration and external DTD), XInclude elements,
-nesting deeper than :data:`MAX_DEPTH` and more than :data:`MAX_ELEMENTS` elements.
-Entities are never resolved and the network is never used. What passes is a plain
-element tree, the syntax (UBL or CII), the document type and the specification id (BT-24).
+Before any tree is built, documents over :data:`MAX_DOCUMENT_BYTES` or with more than
+:data:`MAX_ELEMENTS` elements (counted at byte speed) are refused. lxml then parses with
+entity resolution, DTD loading and the network off, and the tree is refused when it has a
+DOCTYPE (and with it every entity declaration or external DTD), XInclude elements, or
+nesting deeper than :data:`MAX_DEPTH` (compiled XPath, no Python loop over the elements).
+What passes is a plain element tree, the syntax (UBL or CII), the document type and the
+specification id (BT-24).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Literal
 
 from lxml import etree
@@ -64,62 +65,68 @@ class InvoiceDocument:
     specification: str  # BT-24, "" when absent
 
 
-def _refuse_doctype(element: etree._Element) -> None:
-    docinfo = element.getroottree().docinfo
-    # every DOCTYPE, even a bare one, comes with an (internal) DTD object
-    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.public_id:
-        raise HostileXmlError("dtd", "a DOCTYPE (DTD, entity declarations) is not accepted")
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    # base64 attachments are text nodes of many megabytes; depth and counts are bounded here
+    huge_tree=True,
+    remove_comments=True,
+    remove_pis=True,
+)
+_TOO_DEEP = etree.XPath("boolean(/" + "/".join(["*"] * (MAX_DEPTH + 1)) + ")")
+_XINCLUDE_XPATH = etree.XPath("boolean(//*[namespace-uri() = $a or namespace-uri() = $b])")
 
 
-def _split(tag: object) -> tuple[str, str]:
-    if not isinstance(tag, str):  # comments and processing instructions
-        return "", ""
-    qname = etree.QName(tag)
-    return qname.namespace or "", qname.localname
-
-
-def parse(document: bytes) -> InvoiceDocument:
-    """Parse ``document`` safely; raises :class:`HostileXmlError`, :class:`MalformedXmlError` or
-    :class:`UnsupportedSpecificationError` (not an invoice root)."""
+def _refuse_structure(document: bytes) -> None:
     if len(document) > MAX_DOCUMENT_BYTES:
         raise HostileXmlError(
             "too_large", f"document has {len(document)} bytes, the limit is {MAX_DOCUMENT_BYTES}"
         )
-    events = etree.iterparse(
-        BytesIO(document),
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        # base64 attachments are text nodes of many megabytes; depth and size are bounded here
-        huge_tree=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
-    depth = elements = 0
-    root: etree._Element | None = None
+    # Every element starts with "<" not followed by "/": an upper bound counted at byte speed,
+    # before a tree (and its memory) exists. UTF-16 input counts the same.
+    if document.count(b"<") - document.count(b"</") > MAX_ELEMENTS:
+        raise HostileXmlError("too_many_elements", f"more than {MAX_ELEMENTS} elements")
+
+
+def _parse_tree(document: bytes) -> etree._Element:
     try:
-        for event, element in events:
-            if event == "end":
-                depth -= 1
-                continue
-            if root is None:
-                _refuse_doctype(element)
-                root = element
-            depth += 1
-            elements += 1
-            if depth > MAX_DEPTH:
-                raise HostileXmlError("too_deep", f"elements nest deeper than {MAX_DEPTH} levels")
-            if elements > MAX_ELEMENTS:
-                raise HostileXmlError("too_many_elements", f"more than {MAX_ELEMENTS} elements")
-            namespace, _ = _split(element.tag)
-            if namespace in _XINCLUDE:
-                raise HostileXmlError("xinclude", "XInclude elements are not accepted")
+        root = etree.fromstring(document, _PARSER)
     except etree.XMLSyntaxError as exc:
+        if "Excessive depth" in str(exc):  # libxml2's own limit, far above MAX_DEPTH
+            raise HostileXmlError(
+                "too_deep", f"elements nest deeper than {MAX_DEPTH} levels"
+            ) from None
         raise MalformedXmlError(f"not well-formed XML: {exc}") from None
     if root is None:
         raise MalformedXmlError("not well-formed XML: no root element")
+    docinfo = root.getroottree().docinfo
+    # every DOCTYPE, even a bare one, comes with an (internal) DTD object; nothing of it was
+    # expanded or loaded (resolve_entities and load_dtd are off)
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.public_id:
+        raise HostileXmlError("dtd", "a DOCTYPE (DTD, entity declarations) is not accepted")
+    if _TOO_DEEP(root):
+        raise HostileXmlError("too_deep", f"elements nest deeper than {MAX_DEPTH} levels")
+    if _XINCLUDE_XPATH(root, a=_XINCLUDE[0], b=_XINCLUDE[1]):
+        raise HostileXmlError("xinclude", "XInclude elements are not accepted")
+    return root
+
+
+def _split(tag: object) -> tuple[str, str]:
+    if not isinstance(tag, str):
+        return "", ""
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return "", tag
+
+
+def parse(document: bytes) -> InvoiceDocument:
+    """Parse ``document`` safely; raises :class:`HostileXmlError`, :class:`MalformedXmlError`
+    or :class:`UnsupportedSpecificationError` (not an invoice root)."""
+    _refuse_structure(document)
+    root = _parse_tree(document)
     namespace, local = _split(root.tag)
     kind = _ROOTS.get((namespace, local))
     if kind is None:
