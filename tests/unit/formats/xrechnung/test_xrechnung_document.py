@@ -67,14 +67,20 @@ HOSTILE = {
         _with_prolog(UBL, b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'),
         "dtd",
     ),
-    "external DTD": (_with_prolog(CII, b'<!DOCTYPE x SYSTEM "http://example.invalid/x.dtd">'), "dtd"),
+    "external DTD": (
+        _with_prolog(CII, b'<!DOCTYPE x SYSTEM "http://example.invalid/x.dtd">'),
+        "dtd",
+    ),
     "bare DOCTYPE": (_with_prolog(UBL, b"<!DOCTYPE ubl:Invoice>"), "dtd"),
     "XInclude": (
         _into(UBL, b'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/passwd"/>'),
         "xinclude",
     ),
     "depth bomb": (_into(CII, b"<a>" * 100_000 + b"</a>" * 100_000), "too_deep"),
-    "element flood": (UBL_OPEN + b"<a/>" * (MAX_ELEMENTS + 1) + b"</ubl:Invoice>", "too_many_elements"),
+    "element flood": (
+        UBL_OPEN + b"<a/>" * (MAX_ELEMENTS + 1) + b"</ubl:Invoice>",
+        "too_many_elements",
+    ),
     "oversized": (UBL_OPEN + b" " * MAX_DOCUMENT_BYTES + b"</ubl:Invoice>", "too_large"),
 }
 

@@ -20,10 +20,13 @@ from xrechnung_cases import (
 )
 
 from hub.formats.xrechnung import (
+    RULES_DIR_ENV,
     XRECHNUNG_30_EXTENSION,
     Finding,
+    RulesNotFoundError,
     UnsupportedSpecificationError,
     XRechnungValidator,
+    default_rules_dir,
 )
 from hub.formats.xrechnung.report import compact_location
 
@@ -157,8 +160,6 @@ def test_locations_with_unknown_namespaces_stay_as_saxon_wrote_them() -> None:
 def test_rules_dir_comes_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from hub.formats.xrechnung import RULES_DIR_ENV, RulesNotFoundError, default_rules_dir
-
     monkeypatch.setenv(RULES_DIR_ENV, str(tmp_path))
 
     assert tmp_path == default_rules_dir()
