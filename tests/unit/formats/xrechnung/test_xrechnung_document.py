@@ -136,3 +136,16 @@ def test_refusals_carry_a_problem_kind_for_intake() -> None:
     assert "forbidden_xml" == HostileXmlError("dtd", "x").kind
     assert "malformed_xml" == MalformedXmlError("x").kind
     assert "unsupported_specification" == UnsupportedSpecificationError("x").kind
+
+
+def test_schema_location_hints_in_the_document_are_not_followed() -> None:
+    hint = (
+        b'<ubl:Invoice xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation='
+        b'"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2 http://example.invalid/x.xsd" '
+    )
+    document = UBL.read_bytes().replace(b"<ubl:Invoice ", hint, 1)
+
+    report = validator().validate(document)
+
+    assert report.valid
+    assert "XSD" not in report.rule_ids()

@@ -19,6 +19,7 @@ from xrechnung_cases import (
     variant,
 )
 
+import hub.formats.xrechnung as package
 from hub.formats.xrechnung import (
     RULES_DIR_ENV,
     XRECHNUNG_30_EXTENSION,
@@ -165,3 +166,13 @@ def test_rules_dir_comes_from_the_environment(
     assert tmp_path == default_rules_dir()
     with pytest.raises(RulesNotFoundError, match=r"scripts/xrechnung\.sh fetch"):
         XRechnungValidator()
+
+
+def test_the_public_surface_is_exactly_all() -> None:
+    public = {
+        name
+        for name, value in vars(package).items()
+        if not name.startswith("_") and not isinstance(value, type(package))
+    }
+
+    assert set(package.__all__) == public
