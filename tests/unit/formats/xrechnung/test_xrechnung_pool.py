@@ -6,7 +6,8 @@ import asyncio
 import time
 
 import pytest
-from xrechnung_cases import BROKEN, UBL
+from xrechnung_cases import UBL
+from xrechnung_variants import BROKEN
 
 from hub.formats.xrechnung import AsyncXRechnungValidator, HostileXmlError
 

@@ -6,18 +6,17 @@ from pathlib import Path
 
 import pytest
 from xrechnung_cases import (
-    BROKEN,
     CII,
     EXAMPLES,
     SDK_SAMPLES,
     UBL,
-    WARNED,
     Broken,
     set_text,
     suite_files,
     validator,
     variant,
 )
+from xrechnung_variants import BROKEN, WARNED
 
 import hub.formats.xrechnung as package
 from hub.formats.xrechnung import (
