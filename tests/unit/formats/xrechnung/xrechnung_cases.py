@@ -1,5 +1,5 @@
 """Shared material for the XRechnung tests: the official test suite, one compiled validator,
-and invalid variants made from valid instances by breaking exactly one rule."""
+and the helpers that make variants of valid instances (see xrechnung_variants)."""
 
 from __future__ import annotations
 
