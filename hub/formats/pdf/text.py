@@ -22,7 +22,8 @@ _IGNORABLE = (
 _KEPT_CONTROLS = frozenset({"\n", "\t"})
 
 
-def _ignorable(point: int) -> bool:
+def is_default_ignorable(point: int) -> bool:
+    """Whether shaping makes ``point`` invisible (Unicode Default_Ignorable_Code_Point)."""
     return any(low <= point <= high for low, high in _IGNORABLE)
 
 
@@ -38,7 +39,11 @@ def visible(text: str) -> str:
     out: list[str] = []
     for char in text:
         point = ord(char)
-        if char in _KEPT_CONTROLS or (point in covered and point >= 0x20) or _ignorable(point):
+        if (
+            char in _KEPT_CONTROLS
+            or (point in covered and point >= 0x20)
+            or is_default_ignorable(point)
+        ):
             out.append(char)
         elif char != "\r":
             out.append(f"[U+{point:04X}]")
@@ -96,6 +101,7 @@ _SPELLINGS = (
     ("aender", "änder"),
     ("zustaend", "zuständ"),
     ("bestaetig", "bestätig"),
+    ("begruend", "begründ"),
     ("waehr", "währ"),
     ("maenn", "männ"),
     ("koerper", "körper"),
