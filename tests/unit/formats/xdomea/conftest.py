@@ -42,7 +42,9 @@ def settings(version: str = "3.1.0", **overrides: object) -> FilingSettings:
     """Settings as a tenant would configure them."""
     fields: dict[str, object] = {
         "sender": Party("ikz-hub", "IKZ Hub", authority_prefix="ikz"),
-        "recipient": Party("064310002002", "Stadt Bensheim", authority_prefix="ars", org_unit="Gewerbeamt"),
+        "recipient": Party(
+            "064310002002", "Stadt Bensheim", authority_prefix="ars", org_unit="Gewerbeamt"
+        ),
         "version": version,
         "file_plan": {"99050012104000": "32.10.01", "*": "00.00"},
     }

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import Schemas
+from conftest import XSD_ROOT, Schemas
+from lxml import etree
 
 from hub.formats.xdomea import (
     Confirmation,
     Party,
     build_import_0630,
     build_receipt_0629,
+    codes,
     confirmation_filename,
     parse_confirmation,
 )
@@ -36,20 +38,30 @@ def test_receipt_is_schema_valid_and_round_trips(schemas: Schemas, version: str)
 
 @pytest.mark.parametrize("version", ["3.1.0", "3.0.0"])
 def test_positive_import_carries_the_dms_record_id(schemas: Schemas, version: str) -> None:
-    xml = build_import_0630(PID, success=True, record_id=RECORD, location="32.10.01/2026/17", version=version, **WHO)  # type: ignore[arg-type]
+    xml = build_import_0630(
+        PID, success=True, record_id=RECORD, location="32.10.01/2026/17", version=version, **WHO
+    )  # type: ignore[arg-type]
 
     assert [] == schemas.errors(version, xml)
-    assert Confirmation("imported", PID, True, None, RECORD, "32.10.01/2026/17", version) == parse_confirmation(xml)  # type: ignore[arg-type]
+    assert Confirmation(
+        "imported", PID, True, None, RECORD, "32.10.01/2026/17", version
+    ) == parse_confirmation(xml)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("version", ["3.1.0", "3.0.0"])
 def test_negative_import_carries_the_reason(schemas: Schemas, version: str) -> None:
-    xml = build_import_0630(PID, success=False, reason="Aktenplaneinheit 32.10.01 gesperrt", version=version, **WHO)  # type: ignore[arg-type]
+    xml = build_import_0630(
+        PID, success=False, reason="Aktenplaneinheit 32.10.01 gesperrt", version=version, **WHO
+    )  # type: ignore[arg-type]
 
     parsed = parse_confirmation(xml)
 
     assert [] == schemas.errors(version, xml)
-    assert (False, "Aktenplaneinheit 32.10.01 gesperrt", None) == (parsed.success, parsed.reason, parsed.record_id)
+    assert (False, "Aktenplaneinheit 32.10.01 gesperrt", None) == (
+        parsed.success,
+        parsed.reason,
+        parsed.record_id,
+    )
 
 
 def test_negative_import_with_a_standard_code_names_it(schemas: Schemas) -> None:
@@ -71,12 +83,17 @@ def test_reason_text_is_sanitised_and_bounded(schemas: Schemas) -> None:
 def test_a_general_error_reply_is_read_as_failure() -> None:
     ns = namespace("3.1.0")
     xml = build_import_0630(PID, success=True, **WHO)  # type: ignore[arg-type]
-    failed = xml.replace(b"<code>0000000</code>", b"<code>0000008</code>").replace(b"<xdomea:Erfolgreich>1", b"<xdomea:Erfolgreich>0")
+    failed = xml.replace(b"<code>0000000</code>", b"<code>0000008</code>").replace(
+        b"<xdomea:Erfolgreich>1", b"<xdomea:Erfolgreich>0"
+    )
 
     parsed = parse_confirmation(failed)
 
     assert ns.encode() in failed
-    assert (False, "0000008: Die XML-Struktur entspricht nicht dem Schema und ist nicht valide.") == (parsed.success, parsed.reason)
+    assert (
+        False,
+        "0000008: Die XML-Struktur entspricht nicht dem Schema und ist nicht valide.",
+    ) == (parsed.success, parsed.reason)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +102,10 @@ def test_a_general_error_reply_is_read_as_failure() -> None:
         (b"not xml", "not well-formed"),
         (b'<!DOCTYPE x [<!ENTITY a "b">]><x/>', "document type"),
         (b'<r xmlns="urn:other"/>', "not an xdomea 3.x message"),
-        (b'<x:FVDaten.SGOAblegen.0605 xmlns:x="urn:xoev-de:xdomea:schema:3.1.0"/>', "not a confirmation"),
+        (
+            b'<x:FVDaten.SGOAblegen.0605 xmlns:x="urn:xoev-de:xdomea:schema:3.1.0"/>',
+            "not a confirmation",
+        ),
     ],
     ids=["garbage", "doctype", "foreign", "not-a-confirmation"],
 )
@@ -104,7 +124,10 @@ def test_builders_refuse_what_the_schema_would_refuse() -> None:
 
 
 def test_outbox_file_names_follow_the_package_naming() -> None:
-    assert (f"{PID}_FVDaten.EmpfangBestaetigen.0629.xml", f"{PID}_FVDaten.ImportBestaetigen.0630.xml") == (
+    assert (
+        f"{PID}_FVDaten.EmpfangBestaetigen.0629.xml",
+        f"{PID}_FVDaten.ImportBestaetigen.0630.xml",
+    ) == (
         confirmation_filename(PID, "received"),
         confirmation_filename(PID, "imported"),
     )
@@ -112,17 +135,18 @@ def test_outbox_file_names_follow_the_package_naming() -> None:
 
 @pytest.mark.parametrize(
     ("type_name", "table"),
-    [("AllgemeineRueckmeldungCodeType", "GENERAL_REPLIES"), ("SpezifischeFehlermeldung0605CodeType", "FILING_REPLIES")],
+    [
+        ("AllgemeineRueckmeldungCodeType", "GENERAL_REPLIES"),
+        ("SpezifischeFehlermeldung0605CodeType", "FILING_REPLIES"),
+    ],
 )
 def test_reply_code_tables_are_taken_from_the_schema(type_name: str, table: str) -> None:
-    from lxml import etree
-
-    from conftest import XSD_ROOT
-    from hub.formats.xdomea import codes
-
     xs = "{http://www.w3.org/2001/XMLSchema}"
     doc = etree.parse(str(XSD_ROOT / "3.1.0" / "xdomea-Datentypen.xsd"))
-    declared = {e.get("value") for e in doc.find(f"{xs}complexType[@name='{type_name}']").iter(f"{xs}enumeration")}  # type: ignore[union-attr]
+    declared = {
+        e.get("value")
+        for e in doc.find(f"{xs}complexType[@name='{type_name}']").iter(f"{xs}enumeration")
+    }  # type: ignore[union-attr]
 
     assert set(getattr(codes, table)) <= declared
     assert table != "FILING_REPLIES" or set(codes.FILING_REPLIES) == declared

@@ -18,7 +18,9 @@ from hub.events.models import DeliveryRequested
 from hub.formats.xdomea import MappingError, Party, PrimaryDocument, render_filing
 from hub.formats.xdomea.codes import namespace
 
-UUID_NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_[A-Za-z0-9._-]+$")
+UUID_NAME = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_[A-Za-z0-9._-]+$"
+)
 
 
 def _xml(package_message: bytes, version: str = "3.1.0") -> tuple[etree._Element, dict[str, str]]:
@@ -27,7 +29,9 @@ def _xml(package_message: bytes, version: str = "3.1.0") -> tuple[etree._Element
 
 @pytest.mark.parametrize("version", ["3.1.0", "3.0.0"])
 @pytest.mark.parametrize("stem", EXAMPLE_STEMS)
-def test_every_example_renders_a_schema_valid_0605(schemas: Schemas, stem: str, version: str) -> None:
+def test_every_example_renders_a_schema_valid_0605(
+    schemas: Schemas, stem: str, version: str
+) -> None:
     request, docs = example_request(stem)
 
     package = render_filing(request, docs, settings(version))
@@ -84,7 +88,11 @@ def test_antrag_carries_the_pdf_and_the_form_data_as_json(stem: str) -> None:
     formats = antrag.findall("x:Version/x:Format", ns)
     codes = [f.findtext("x:Name/code", namespaces=ns) for f in formats]
     names = [f.findtext("x:SonstigerName", namespaces=ns) for f in formats]
-    form = json.loads(unzip(package).read(str(formats[1].findtext("x:Primaerdokument/x:Dateiname", namespaces=ns))))
+    form = json.loads(
+        unzip(package).read(
+            str(formats[1].findtext("x:Primaerdokument/x:Dateiname", namespaces=ns))
+        )
+    )
 
     assert ["018", "100"] == codes
     assert [None, "json"] == names
@@ -103,7 +111,10 @@ def test_header_names_sender_recipient_and_the_standards_flags() -> None:
     def text(path: str) -> str | None:
         return head.findtext(path, namespaces=ns)
 
-    assert ("0605", "FVDaten.SGOAblegen") == (text("x:Nachrichtentyp/code"), text("x:Nachrichtentyp/name"))
+    assert ("0605", "FVDaten.SGOAblegen") == (
+        text("x:Nachrichtentyp/code"),
+        text("x:Nachrichtentyp/name"),
+    )
     assert ("064310002002", "ars") == (
         text("x:Empfaenger/x:Behoerdenkennung/x:Behoerdenschluessel/code"),
         text("x:Empfaenger/x:Behoerdenkennung/x:Praefix/code"),
@@ -113,7 +124,11 @@ def test_header_names_sender_recipient_and_the_standards_flags() -> None:
         text("x:Empfaenger/x:Organisationseinheit/x:Name"),
     )
     assert "ikz-hub" == text("x:Absender/x:Behoerdenkennung/x:Behoerdenschluessel/code")
-    assert ("0", "1", "0") == (text("x:Empfangsbestaetigung"), text("x:Importbestaetigung"), text("x:Stapel"))
+    assert ("0", "1", "0") == (
+        text("x:Empfangsbestaetigung"),
+        text("x:Importbestaetigung"),
+        text("x:Stapel"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -125,7 +140,9 @@ def test_file_plan_unit_comes_from_the_service_else_the_wildcard(stem: str, unit
 
     root, ns = _xml(render_filing(request, docs, settings()).message)
 
-    assert unit == root.findtext(".//x:Akte/x:AllgemeineMetadaten/x:Aktenplaneinheit/x:Kennzeichen", namespaces=ns)
+    assert unit == root.findtext(
+        ".//x:Akte/x:AllgemeineMetadaten/x:Aktenplaneinheit/x:Kennzeichen", namespaces=ns
+    )
 
 
 def test_without_a_file_plan_entry_no_aktenplaneinheit_is_sent(schemas: Schemas) -> None:
@@ -142,14 +159,22 @@ def test_media_types_map_to_the_dateiformat_code_list_or_sonstiges(schemas: Sche
     request, docs = example_request("gewerbe-anmelden-bensheim")
     extra = [
         PrimaryDocument("foto.JPG", "image/jpeg", b"\xff\xd8\xff", "Foto"),
-        PrimaryDocument("brief.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK", "Brief"),
+        PrimaryDocument(
+            "brief.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            b"PK",
+            "Brief",
+        ),
         PrimaryDocument("daten", "application/x-unknown", b"?", "Daten"),
     ]
 
     package = render_filing(request, [*docs, *extra], settings(format_codes={"image/jpeg": "017"}))
     root, ns = _xml(package.message)
     formats = root.findall(".//x:Dokument/x:Version/x:Format", ns)[-3:]
-    seen = [(f.findtext("x:Name/code", namespaces=ns), f.findtext("x:SonstigerName", namespaces=ns)) for f in formats]
+    seen = [
+        (f.findtext("x:Name/code", namespaces=ns), f.findtext("x:SonstigerName", namespaces=ns))
+        for f in formats
+    ]
     files = [str(f.findtext("x:Primaerdokument/x:Dateiname", namespaces=ns)) for f in formats]
 
     assert [("017", None), ("035", None), ("100", "application/x-unknown")] == seen
@@ -201,7 +226,10 @@ def test_delivery_id_that_is_no_uuid_is_a_mapping_error() -> None:
     with pytest.raises(MappingError) as raised:
         render_filing(request.model_copy(update={"delivery_id": "d-1"}), docs, settings())
 
-    assert ("delivery_id", "the ProzessID must be a UUID") == (raised.value.field, raised.value.message)
+    assert ("delivery_id", "the ProzessID must be a UUID") == (
+        raised.value.field,
+        raised.value.message,
+    )
 
 
 def test_missing_antrag_is_a_mapping_error() -> None:

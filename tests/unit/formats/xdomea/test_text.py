@@ -18,7 +18,14 @@ from hub.formats.xdomea.text import ascii_stem, clean, truncate, xml_safe
         ("\ufffe\uffff", "\ufffd\ufffd"),
         ("عربى עברית 𝄞", "عربى עברית 𝄞"),
     ],
-    ids=["nul", "controls", "allowed-whitespace", "lone-surrogate", "non-characters", "rtl-and-astral"],
+    ids=[
+        "nul",
+        "controls",
+        "allowed-whitespace",
+        "lone-surrogate",
+        "non-characters",
+        "rtl-and-astral",
+    ],
 )
 def test_characters_xml_forbids_become_replacement_characters(text: str, expected: str) -> None:
     assert expected == xml_safe(text)
@@ -38,7 +45,11 @@ def test_clean_applies_replacement_before_truncation() -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("Bescheinigung für Müller", "Bescheinigung_fur_Muller"), ("../../etc/passwd", "etc_passwd"), ("صورة", "dokument")],
+    [
+        ("Bescheinigung für Müller", "Bescheinigung_fur_Muller"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("صورة", "dokument"),
+    ],
 )
 def test_zip_entry_stems_are_ascii(name: str, expected: str) -> None:
     assert expected == ascii_stem(name)

@@ -16,7 +16,9 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\ntrailer 
 
 def antrag_pdf(app: Application) -> PrimaryDocument:
     """A stand-in for the clerk-readable PDF of an application."""
-    return PrimaryDocument("Antrag.pdf", "application/pdf", PDF + app.submission_id.encode(errors="replace"), "Antrag")
+    return PrimaryDocument(
+        "Antrag.pdf", "application/pdf", PDF + app.submission_id.encode(errors="replace"), "Antrag"
+    )
 
 
 def example_request(stem: str) -> tuple[DeliveryRequested, list[PrimaryDocument]]:
@@ -33,10 +35,14 @@ def example_request(stem: str) -> tuple[DeliveryRequested, list[PrimaryDocument]
     return request, docs
 
 
-def request_for(app: Application, case_id: str = "0f6b8f0e-9a57-5d3c-8e1b-2a4c6d8e0f12") -> DeliveryRequested:
+def request_for(
+    app: Application, case_id: str = "0f6b8f0e-9a57-5d3c-8e1b-2a4c6d8e0f12"
+) -> DeliveryRequested:
     """A delivery request of ``app`` to a tenant's DMS."""
     return DeliveryRequested(
-        envelope=envelope(case_id, "bensheim", occurred_at=datetime(2026, 11, 20, 8, 15, tzinfo=UTC)),
+        envelope=envelope(
+            case_id, "bensheim", occurred_at=datetime(2026, 11, 20, 8, 15, tzinfo=UTC)
+        ),
         delivery_id="6a1d2c3b-4e5f-5a6b-8c7d-9e0f1a2b3c4d",
         connector="dms",
         connector_kind="dms.xdomea",
