@@ -25,7 +25,7 @@ from tests.e2e.conftest import HubDriver
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
-NS = {"x": "urn:xoev-de:xdomea:schema:3.0.0"}
+NS = {"x": "urn:xoev-de:xdomea:schema:3.1.0"}
 # where each example must land, per the shipped configuration (config/tenants/*.yaml)
 EXPECTED_TARGETS = {
     "baugenehmigung-kreis-bergstrasse": ("kreis-bergstrasse", ["bauaufsicht", "dms"]),
@@ -78,18 +78,21 @@ def test_sample_reaches_exactly_its_configured_connectors_as_xdomea_zips(
     assert {(tenant, c) for c in connectors} == delivered_files(running_hub, case_id)
     for connector in connectors:
         did = delivery_id(case_id, tenant, connector)
-        zip_path = running_hub.hub.var_dir / tenant / connector / f"{did}_0601.zip"
+        zip_path = (
+            running_hub.hub.var_dir / tenant / connector / f"{did}_FVDaten.SGOAblegen.0605.zip"
+        )
         with zipfile.ZipFile(zip_path) as z:
-            xml = ElementTree.fromstring(z.read(f"{did}_0601.xml"))
+            xml = ElementTree.fromstring(z.read(f"{did}_FVDaten.SGOAblegen.0605.xml"))
             assert did == xml.findtext("x:Kopf/x:ProzessID", namespaces=NS)
             assert case_id == xml.findtext(".//x:Vorgang/x:Identifikation/x:ID", namespaces=NS)
             names = xml.findall(".//x:Primaerdokument/x:Dateiname", namespaces=NS)
-            assert 1 + len(body["attachments"]) == len(names)
+            # the Antrag (clerk view and form data as JSON), then every attachment
+            assert 2 + len(body["attachments"]) == len(names)
             for i, att in enumerate(body["attachments"]):
-                entry = names[i + 1].text
+                entry = names[i + 2].text
                 assert entry is not None
                 assert base64.b64decode(att["contentBase64"]) == z.read(entry)
-            form = json.loads(z.read("antrag.json"))
+            form = json.loads(z.read(str(names[1].text)))
             assert body["formData"] == form["formData"]
 
 

@@ -211,7 +211,9 @@ def test_connector_killed_mid_batch_loses_nothing_and_hands_nothing_over_twice(
         assert 30 == stats["imports"]
         assert gewerbe_keys(cases) == stats["keys"]
         dms = [p.name for p in driver.inbox("bensheim", "dms")]
-        assert sorted(f"{delivery_id(c, 'bensheim', 'dms')}_0601.zip" for c in cases) == sorted(dms)
+        assert sorted(
+            f"{delivery_id(c, 'bensheim', 'dms')}_FVDaten.SGOAblegen.0605.zip" for c in cases
+        ) == sorted(dms)
         redelivered = metric(front, "hub_redeliveries_total")
         print(
             f"\nkilled after {imported_at_kill}/30 imports; {stats['posts']} POSTs in all; "

@@ -33,7 +33,7 @@ EXPECTED = {
     "area-key-claimed-twice": ("tenants/viernheim.yaml:4", "ags", "also claimed by tenant 'bensheim'"),
     "leitweg-prefix-claimed-twice": ("tenants/viernheim.yaml:6", "leitweg_ids.0", "also claimed"),
     "portal-for-unknown-tenant": ("portals.yaml:4", "portals.civento-hessen.tenants.2", "unknown tenant 'darmstadt'"),
-    "bad-connector-option": ("tenants/bensheim.yaml:8", "connectors.dms.options.message_type", r"'^\d{4}$'"),
+    "bad-connector-option": ("tenants/bensheim.yaml:8", "connectors.dms.options.version", "'3.1.0' or '3.0.0'"),
     "invalid-yaml": ("tenants/bensheim.yaml:5", "(file)", "invalid YAML"),
 }  # fmt: skip
 

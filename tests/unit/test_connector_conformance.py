@@ -14,8 +14,11 @@ from hub.sdk.testing import ConnectorConformance
 
 class TestDmsXdomea(ConnectorConformance):
     kind = "dms.xdomea"
-    options: ClassVar[dict[str, Any]] = {"message_type": "0601", "org_unit": "Bauamt"}
-    invalid_options: ClassVar[list[dict[str, Any]]] = [{"message_type": "06"}, {"org_unit": ""}]
+    options: ClassVar[dict[str, Any]] = {"version": "3.0.0", "recipient": {"org_unit": "Bauamt"}}
+    invalid_options: ClassVar[list[dict[str, Any]]] = [
+        {"version": "2.0"},
+        {"recipient": {"org_unit": ""}},
+    ]
 
 
 class TestManualMailbox(ConnectorConformance):

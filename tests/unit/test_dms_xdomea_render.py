@@ -1,39 +1,29 @@
-"""hub.connectors.dms_xdomea: the xdomea-shaped ZIP a DMS imports."""
+"""hub.connectors.dms_xdomea: tenant options to an XSD-valid FVDaten.SGOAblegen.0605 ZIP."""
 
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from typing import Any
 
 import pytest
-from defusedxml import ElementTree as SafeET
 from factories import (
     EXAMPLE_STEMS,
     EXPECTED_TENANT,
-    application_from,
-    attachment,
     attachment_bytes,
     delivery_request,
     load_example,
-    mutated,
 )
+from lxml import etree
 
 from hub.config import HubConfig
 from hub.connectors.dms_xdomea import DmsXdomeaConnector
-from hub.connectors.dms_xdomea.render import (
-    FORM_FILENAME,
-    XDOMEA_NS,
-    Recipient,
-    render_package,
-    safe_name,
-)
-from hub.delivery.errors import PermanentError
-from hub.events.codec import SingleObjectCodec
-from hub.events.models import DeliveryRequested
+from hub.connectors.dms_xdomea.render import render_package
+from hub.delivery.errors import ConnectorConfigError, PermanentError
+from hub.formats.xdomea.codes import namespace
+from hub.runtime.local import PROJECT_ROOT
 
-NS = {"x": XDOMEA_NS}
+XSD = PROJECT_ROOT.parent / "shared" / "standards" / "xdomea" / "xsd"
 RECIPIENT_ID = {
     "bensheim": "064310002002",
     "viernheim": "064310020020",
@@ -42,215 +32,142 @@ RECIPIENT_ID = {
 }
 
 
-def _connector(config: HubConfig, tenant_id: str) -> DmsXdomeaConnector:
-    """The tenant's first dms.xdomea connector instance."""
+@pytest.fixture(scope="module")
+def schema() -> etree.XMLSchema:
+    """xdomea 3.1.0, the connector's default version."""
+    return etree.XMLSchema(etree.parse(str(XSD / "3.1.0" / "xdomea.xsd")))
+
+
+def _connector(
+    config: HubConfig, tenant_id: str, options: dict[str, Any] | None = None
+) -> DmsXdomeaConnector:
     tenant = config.tenant(tenant_id)
     cid = next(cid for cid, c in tenant.connectors.items() if c.kind == "dms.xdomea")
-    return DmsXdomeaConnector(tenant, cid, tenant.connectors[cid])
-
-
-def _rendered(
-    config: HubConfig, stem: str
-) -> tuple[dict[str, Any], DeliveryRequested, zipfile.ZipFile, Any]:
-    raw = load_example(stem)
-    tenant_id = EXPECTED_TENANT[stem]
-    request = delivery_request(raw, tenant_id)
-    package = render_package(
-        request, attachment_bytes(raw), _connector(config, tenant_id).recipient
-    )
-    zf = zipfile.ZipFile(io.BytesIO(package))
-    xml = SafeET.fromstring(zf.read(f"{request.delivery_id}_0601.xml"))
-    return raw, request, zf, xml
-
-
-def _text(xml: Any, path: str) -> str:
-    found = xml.find(path, NS)
-    assert found is not None, path
-    return str(found.text)
+    conf = tenant.connectors[cid]
+    if options is not None:
+        conf = conf.model_copy(update={"options": options})
+    return DmsXdomeaConnector(tenant, cid, conf)
 
 
 @pytest.mark.parametrize("stem", EXAMPLE_STEMS)
-def test_message_header_names_delivery_type_and_recipient(hub_config: HubConfig, stem: str) -> None:
-    _raw, request, _zf, xml = _rendered(hub_config, stem)
-
-    assert f"{{{XDOMEA_NS}}}Vorgang.Ablegen.0601" == xml.tag
-    assert request.delivery_id == _text(xml, "x:Kopf/x:ProzessID")
-    assert "0601" == _text(xml, "x:Kopf/x:Nachrichtentyp/x:code")
-    assert RECIPIENT_ID[EXPECTED_TENANT[stem]] == _text(
-        xml, "x:Kopf/x:Empfaenger/x:Behoerdenkennung/x:Kennung"
-    )
-    assert request.envelope.case_id == _text(xml, ".//x:Vorgang/x:Identifikation/x:ID")
-
-
-@pytest.mark.parametrize("stem", EXAMPLE_STEMS)
-def test_one_document_per_attachment_plus_the_form(hub_config: HubConfig, stem: str) -> None:
-    raw, _request, zf, xml = _rendered(hub_config, stem)
-
-    documents = xml.findall(".//x:Vorgang/x:Dokument", NS)
-    filenames = [_text(d, "x:Version/x:Format/x:Primaerdokument/x:Dateiname") for d in documents]
-
-    assert len(raw["attachments"]) + 1 == len(documents)
-    assert FORM_FILENAME == filenames[0]
-    assert len(filenames) == len(set(filenames))
-    assert set(filenames) <= set(zf.namelist())
-
-
-@pytest.mark.parametrize("stem", EXAMPLE_STEMS)
-def test_attachments_are_packed_byte_for_byte(hub_config: HubConfig, stem: str) -> None:
-    raw, _request, zf, xml = _rendered(hub_config, stem)
-    blobs = attachment_bytes(raw)
-
-    documents = xml.findall(".//x:Vorgang/x:Dokument", NS)[1:]
-    packed = [
-        zf.read(_text(d, "x:Version/x:Format/x:Primaerdokument/x:Dateiname")) for d in documents
-    ]
-
-    assert [blobs[a["sha256"]] for a in raw["attachments"]] == packed
-    assert [a["mediaType"] for a in raw["attachments"]] == [
-        _text(d, "x:Version/x:Format/x:Name/x:code") for d in documents
-    ]
-
-
-@pytest.mark.parametrize("stem", EXAMPLE_STEMS)
-def test_form_document_carries_the_submitted_form_data(hub_config: HubConfig, stem: str) -> None:
-    raw, _request, zf, _xml = _rendered(hub_config, stem)
-
-    form = json.loads(zf.read(FORM_FILENAME))
-
-    assert (raw["submissionId"], raw["formData"]) == (form["submissionId"], form["formData"])
-
-
-@pytest.mark.parametrize("stem", EXAMPLE_STEMS)
-def test_same_request_renders_byte_identical_zip_even_after_the_wire(
-    hub_config: HubConfig, stem: str
+def test_connector_renders_a_schema_valid_package_named_after_the_delivery(
+    hub_config: HubConfig, schema: etree.XMLSchema, stem: str
 ) -> None:
-    raw = load_example(stem)
-    tenant_id = EXPECTED_TENANT[stem]
-    request = delivery_request(raw, tenant_id)
-    codec = SingleObjectCodec()
-    from_the_wire = codec.decode(codec.encode(request))
-    assert isinstance(from_the_wire, DeliveryRequested)
-    recipient = _connector(hub_config, tenant_id).recipient
+    raw, tenant = load_example(stem), EXPECTED_TENANT[stem]
+    request = delivery_request(raw, tenant)
 
-    first = render_package(request, attachment_bytes(raw), recipient)
-    second = render_package(from_the_wire, attachment_bytes(raw), recipient)
+    document = _connector(hub_config, tenant).render(request, attachment_bytes(raw))
+    zf = zipfile.ZipFile(io.BytesIO(document.content))
+    message = etree.fromstring(zf.read(f"{request.delivery_id}_FVDaten.SGOAblegen.0605.xml"))
+    ns = {"x": namespace("3.1.0")}
 
-    assert first == second
-
-
-def test_connector_names_the_zip_after_delivery_id_and_message_type(hub_config: HubConfig) -> None:
-    raw = load_example("gewerbe-anmelden-bensheim")
-    request = delivery_request(raw, "bensheim")
-
-    document = _connector(hub_config, "bensheim").render(request, attachment_bytes(raw))
-
-    assert (f"{request.delivery_id}_0601.zip", "application/zip") == (
+    assert (f"{request.delivery_id}_FVDaten.SGOAblegen.0605.zip", "application/zip") == (
         document.filename,
         document.media_type,
     )
+    assert schema.validate(message), schema.error_log
+    assert RECIPIENT_ID[tenant] == message.findtext(
+        "x:Kopf/x:Empfaenger/x:Behoerdenkennung/x:Behoerdenschluessel/code", namespaces=ns
+    )
+    listed = [e.text for e in message.iterfind(".//x:Primaerdokument/x:Dateiname", ns)]
+    assert 2 + len(raw["attachments"]) == len(listed)
+    assert set(listed) <= set(zf.namelist())
 
 
-def test_configured_message_type_is_used_in_root_code_and_file_names() -> None:
+def test_without_a_pdf_the_antrag_is_filed_as_text(hub_config: HubConfig) -> None:
     raw = load_example("gewerbe-anmelden-bensheim")
     request = delivery_request(raw, "bensheim")
 
     package = render_package(
-        request, attachment_bytes(raw), Recipient("064310002002", "Stadt Bensheim"), "0611"
+        request, attachment_bytes(raw), _connector(hub_config, "bensheim").filing
     )
-    zf = zipfile.ZipFile(io.BytesIO(package))
-    xml = SafeET.fromstring(zf.read(f"{request.delivery_id}_0611.xml"))
+    antrag = zipfile.ZipFile(io.BytesIO(package.content)).read(package.entries[1].name)
 
-    assert f"{{{XDOMEA_NS}}}Vorgang.Ablegen.0611" == xml.tag
-    assert "0611" == _text(xml, "x:Kopf/x:Nachrichtentyp/x:code")
+    assert package.entries[1].name.endswith("_antrag.txt")
+    assert b"Antrag: Gewerbe anmelden (99050012104000)" in antrag
+    assert b"Online-Handel mit Keramikwaren" in antrag
 
 
-def test_awkward_and_repeated_file_names_stay_parseable_and_distinct() -> None:
-    first, second = b"%PDF first", b"%PDF second"
-    raw = mutated(
-        load_example("gewerbe-anmelden-bensheim"),
-        lambda r: r.update(
-            attachments=[
-                attachment(first, filename='Nachweis <A&B> "1".pdf', attachment_id="a"),
-                attachment(second, filename='Nachweis <A&B> "1".pdf', attachment_id="b"),
-            ]
-        ),
+def test_a_given_pdf_is_filed_as_the_antrag(hub_config: HubConfig) -> None:
+    raw = load_example("gewerbe-anmelden-bensheim")
+    request = delivery_request(raw, "bensheim")
+    pdf = b"%PDF-1.7\nclerk view"
+
+    package = render_package(
+        request, attachment_bytes(raw), _connector(hub_config, "bensheim").filing, pdf
     )
+
+    assert pdf == zipfile.ZipFile(io.BytesIO(package.content)).read(package.entries[1].name)
+
+
+def test_options_reach_the_message(hub_config: HubConfig) -> None:
+    options = {
+        "version": "3.0.0",
+        "recipient": {"authority_prefix": "ars", "org_unit": "Ordnungsamt"},
+        "sender": {"authority_code": "ikz-bergstrasse", "name": "IKZ Bergstraße"},
+        "file_plan": {"99050012104000": "32.10.01", "*": "00.00"},
+        "format_codes": {"image/png": "020"},
+    }
+    raw = load_example("gewerbe-anmelden-bensheim")
     request = delivery_request(raw, "bensheim")
 
-    zf = zipfile.ZipFile(
-        io.BytesIO(render_package(request, attachment_bytes(raw), Recipient("x", "y")))
+    document = _connector(hub_config, "bensheim", options).render(request, attachment_bytes(raw))
+    zf = zipfile.ZipFile(io.BytesIO(document.content))
+    message = etree.fromstring(zf.read(f"{request.delivery_id}_FVDaten.SGOAblegen.0605.xml"))
+    ns = {"x": namespace("3.0.0")}
+
+    def text(path: str) -> str | None:
+        return message.findtext(path, namespaces=ns)
+
+    assert etree.XMLSchema(etree.parse(str(XSD / "3.0.0" / "xdomea.xsd"))).validate(message)
+    assert ("064310002002", "ars", "Ordnungsamt") == (
+        text("x:Kopf/x:Empfaenger/x:Behoerdenkennung/x:Behoerdenschluessel/code"),
+        text("x:Kopf/x:Empfaenger/x:Behoerdenkennung/x:Praefix/code"),
+        text("x:Kopf/x:Empfaenger/x:Organisationseinheit/x:Name"),
     )
-    xml = SafeET.fromstring(zf.read(f"{request.delivery_id}_0601.xml"))
-    documents = xml.findall(".//x:Vorgang/x:Dokument", NS)[1:]
-    entries = [_text(d, "x:Version/x:Format/x:Primaerdokument/x:Dateiname") for d in documents]
-
-    assert ['Nachweis <A&B> "1".pdf'] * 2 == [
-        _text(d, "x:AllgemeineMetadaten/x:Betreff") for d in documents
-    ]
-    assert [first, second] == [zf.read(e) for e in entries]
+    assert ("ikz-bergstrasse", "IKZ Bergstraße") == (
+        text("x:Kopf/x:Absender/x:Behoerdenkennung/x:Behoerdenschluessel/code"),
+        text("x:Kopf/x:Absender/x:Institution/x:Name"),
+    )
+    assert "32.10.01" == text(".//x:Akte/x:AllgemeineMetadaten/x:Aktenplaneinheit/x:Kennzeichen")
 
 
-def test_request_without_application_cannot_be_rendered(hub_config: HubConfig) -> None:
-    request = delivery_request(load_example("gewerbe-anmelden-bensheim"), "bensheim")
-
-    with pytest.raises(ValueError, match="no application"):
-        render_package(request.model_copy(update={"application": None}), {}, Recipient("x", "y"))
-
-
-def test_connector_turns_missing_attachment_bytes_into_permanent_mapping_error(
-    hub_config: HubConfig,
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"version": "2.4.0"}, "options.version"),
+        ({"file_plan": {"9905": "32.10"}}, "options.file_plan"),
+        ({"format_codes": {"pdf": "18"}}, "options.format_codes"),
+        ({"recipient": {"org_unit": ""}}, "options.recipient.org_unit"),
+        ({"message_type": "0601"}, "options.message_type"),
+    ],
+    ids=["version", "file-plan-key", "format-code", "empty-org-unit", "unknown-option"],
+)
+def test_bad_options_are_configuration_errors_naming_the_field(
+    hub_config: HubConfig, options: dict[str, Any], field: str
 ) -> None:
+    with pytest.raises(ConnectorConfigError) as raised:
+        _connector(hub_config, "bensheim", options)
+
+    assert field == raised.value.field
+
+
+def test_missing_attachment_bytes_are_a_permanent_mapping_error(hub_config: HubConfig) -> None:
     request = delivery_request(load_example("gewerbe-anmelden-bensheim"), "bensheim")
 
     with pytest.raises(PermanentError) as raised:
         _connector(hub_config, "bensheim").render(request, {})
 
     assert "mapping" == raised.value.reason
+    assert "attachments[0]" in str(raised.value.detail)
 
 
-def test_recipient_org_unit_option_appears_in_header(hub_config: HubConfig) -> None:
-    tenant = hub_config.tenant("bensheim")
-    config = tenant.connectors["dms"].model_copy(update={"options": {"org_unit": "Ordnungsamt"}})
-    raw = load_example("gewerbe-anmelden-bensheim")
-    request = delivery_request(raw, "bensheim", application=application_from(raw))
+def test_request_without_application_is_a_permanent_mapping_error(hub_config: HubConfig) -> None:
+    request = delivery_request(load_example("gewerbe-anmelden-bensheim"), "bensheim")
 
-    connector = DmsXdomeaConnector(tenant, "dms", config)
-    zf = zipfile.ZipFile(io.BytesIO(connector.render(request, attachment_bytes(raw)).content))
-    xml = SafeET.fromstring(zf.read(f"{request.delivery_id}_0601.xml"))
+    with pytest.raises(PermanentError) as raised:
+        _connector(hub_config, "bensheim").render(
+            request.model_copy(update={"application": None}), {}
+        )
 
-    assert "Ordnungsamt" == _text(xml, "x:Kopf/x:Empfaenger/x:Organisationseinheit/x:Name")
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("lageplan.pdf", "lageplan.pdf"),
-        ("Bescheinigung für Müller.pdf", "Bescheinigung für Müller.pdf"),
-        ("../../etc/passwd", "passwd"),
-        ("C:\\Users\\amt\\Antrag.pdf", "Antrag.pdf"),
-        ("/abs/path/scan.png", "scan.png"),
-        ("bad:name?*.pdf", "bad_name__.pdf"),
-        ("tab\there.pdf", "tab_here.pdf"),
-        ("nul\x00.pdf", "nul_.pdf"),
-        (" .hidden. ", "hidden"),
-        ("..", "dokument"),
-        ("dir/", "dokument"),
-        ("", "dokument"),
-    ],
-    ids=[
-        "plain",
-        "umlauts",
-        "parent-dirs",
-        "windows-path",
-        "absolute",
-        "odd-chars",
-        "tab",
-        "nul",
-        "dots-and-spaces",
-        "dot-dot",
-        "trailing-slash",
-        "empty",
-    ],
-)
-def test_safe_name_strips_directories_and_odd_characters(name: str, expected: str) -> None:
-    assert expected == safe_name(name)
+    assert "mapping" == raised.value.reason
