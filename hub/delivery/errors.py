@@ -32,9 +32,24 @@ class DeliveryError(Exception):
 
 
 class TransientError(DeliveryError):
-    """The back office cannot take it now (timeout, refused, 429, 5xx): try again later."""
+    """The back office cannot take it now (timeout, refused, 429, 5xx): try again later.
+
+    ``retry_after_seconds`` is the wait the back office asked for (``Retry-After``), if any.
+    """
 
     reason = "unavailable"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        detail: str = "",
+        reason: str | None = None,
+        field: str = "",
+        retry_after_seconds: float | None = None,
+    ) -> None:
+        super().__init__(message, detail=detail, reason=reason, field=field)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class PermanentError(DeliveryError):
