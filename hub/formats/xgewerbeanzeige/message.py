@@ -141,10 +141,10 @@ def build_message(data: Mapping[str, Any], header: MessageHeader) -> bytes:
             **head,
         },
     }
+    body = _children(template(), full, 1)
     for path in REQUIRED:
         if not _present(full, path.split("/")):
             raise MessageError(path, "required part missing")
-    body = _children(template(), full, 1)
     root_attrs = {
         "produkt": header.product,
         "produkthersteller": header.vendor,
