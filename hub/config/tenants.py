@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hub.config.secrets import SecretRef
 
@@ -27,7 +27,17 @@ class DirectoryTransport(_Strict):
 
 
 class HttpAuth(_Strict):
+    """How requests prove who sends them; the secret is a token, a password or an HMAC key."""
+
+    scheme: Literal["bearer", "basic", "hmac"] = "bearer"
     secret_ref: SecretRef
+    username: str | None = Field(None, min_length=1, description="basic: the user name")
+
+    @model_validator(mode="after")
+    def _username_for_basic(self) -> HttpAuth:
+        if (self.scheme == "basic") != (self.username is not None):
+            raise ValueError("username is required for scheme basic and only there")
+        return self
 
 
 class HttpTransport(_Strict):

@@ -34,8 +34,7 @@ class DeliveryError(Exception):
 class TransientError(DeliveryError):
     """The back office cannot take it now (timeout, refused, 429, 5xx): try again later.
 
-    ``retry_after`` (seconds) is the back office's own ``Retry-After``: the next
-    attempt waits at least that long.
+    ``retry_after_seconds`` is the wait the back office asked for (``Retry-After``), if any.
     """
 
     reason = "unavailable"
@@ -47,10 +46,10 @@ class TransientError(DeliveryError):
         detail: str = "",
         reason: str | None = None,
         field: str = "",
-        retry_after: float | None = None,
+        retry_after_seconds: float | None = None,
     ) -> None:
         super().__init__(message, detail=detail, reason=reason, field=field)
-        self.retry_after = retry_after
+        self.retry_after_seconds = retry_after_seconds
 
 
 class PermanentError(DeliveryError):

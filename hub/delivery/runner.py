@@ -193,7 +193,9 @@ class DeliveryRunner:
                     if not parked:
                         self.park()
                         parked = True
-                    await self.sleep(max(self.policy.delay(state.attempts), exc.retry_after or 0.0))
+                    await self.sleep(
+                        max(self.policy.delay(state.attempts), exc.retry_after_seconds or 0.0)
+                    )
                     continue
                 except DeliveryError as exc:  # permanent or configuration: retrying cannot help
                     self._record_error(state, exc, self.clock())

@@ -8,7 +8,8 @@ runtime must do (:mod:`hub.delivery.errors`):
 situation                                       error
 ==============================================  =====================================
 connection refused or reset, timeout            TransientError ``unavailable``/``timeout``
-HTTP 408, 425, 429, 5xx                         TransientError ``http_<status>``
+HTTP 408, 425, 429, 5xx                         TransientError ``http_<status>`` (with the
+                                                wait ``Retry-After`` asks for, seconds or date)
 HTTP 401, 403                                   ConnectorConfigError ``http_<status>``
 other HTTP 4xx (the content is refused)         PermanentError ``http_<status>``
 directory not writable, disk full               TransientError ``unavailable``
@@ -17,22 +18,31 @@ directory not writable, disk full               TransientError ``unavailable``
 
 from __future__ import annotations
 
+import base64
+import hmac
 import os
 import tempfile
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 from pydantic import SecretStr
 
-from hub.config.tenants import DirectoryTransport, HttpTransport
+from hub.config.tenants import DirectoryTransport, HttpAuth, HttpTransport
 from hub.delivery.documents import Document, HandoverReceipt
 from hub.delivery.errors import ConnectorConfigError, PermanentError, TransientError
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+TIMESTAMP_HEADER = "X-Hub-Timestamp"
+SIGNATURE_HEADER = "X-Hub-Signature"
 RETRYABLE_STATUS = frozenset({408, 425, 429})
+
+# Headers proving the sender, computed from the body: (body) -> headers
+RequestAuth = Callable[[bytes], dict[str, str]]
 
 
 class Transport(Protocol):
@@ -96,6 +106,79 @@ def _problem_title(response: httpx.Response) -> str:
     return response.reason_phrase
 
 
+def bearer_auth(token: SecretStr) -> RequestAuth:
+    """``Authorization: Bearer <token>``."""
+    return lambda _body: {"Authorization": f"Bearer {token.get_secret_value()}"}
+
+
+def basic_auth(username: str, password: SecretStr) -> RequestAuth:
+    """``Authorization: Basic <base64 user:password>`` (RFC 7617)."""
+    pair = f"{username}:{password.get_secret_value()}".encode()
+    return lambda _body: {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
+
+
+def hmac_auth(key: SecretStr, clock: Callable[[], float] = time.time) -> RequestAuth:
+    """``X-Hub-Timestamp: <unix s>`` and ``X-Hub-Signature: sha256=<hex HMAC-SHA256 of
+    "{timestamp}.{body}">``: the scheme the hub's own intake checks."""
+
+    def sign(body: bytes) -> dict[str, str]:
+        stamp = str(int(clock()))
+        mac = hmac.new(key.get_secret_value().encode(), f"{stamp}.".encode() + body, "sha256")
+        return {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: f"sha256={mac.hexdigest()}"}
+
+    return sign
+
+
+def request_auth(auth: HttpAuth, secret: SecretStr) -> RequestAuth:
+    """The header builder of a configured ``transport.auth``."""
+    if auth.scheme == "basic":
+        assert auth.username is not None  # HttpAuth requires it for basic
+        return basic_auth(auth.username, secret)
+    if auth.scheme == "hmac":
+        return hmac_auth(secret)
+    return bearer_auth(secret)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """The wait a ``Retry-After`` header asks for: delta-seconds or an HTTP-date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def receipt_from(
+    response: httpx.Response, delivery_id: str, reference: Callable[[Any], Any] | None = None
+) -> HandoverReceipt:
+    """The receipt of a ``2xx`` answer: ``reference(body)`` (default: the body's
+    ``reference``), else the ``Location`` header, else the delivery id; a body's
+    ``duplicate: true`` marks a repeat the back office recognised."""
+    body = _body(response)
+    found = None
+    if reference is not None:
+        found = reference(body)
+    elif isinstance(body, dict):
+        found = body.get("reference")
+    found = found or response.headers.get("Location") or delivery_id
+    duplicate = isinstance(body, dict) and bool(body.get("duplicate", False))
+    return HandoverReceipt(reference=str(found), duplicate=duplicate)
+
+
 class HttpPost:
     """POST the document to a back office's import endpoint.
 
@@ -110,34 +193,25 @@ class HttpPost:
         url: str,
         *,
         token: SecretStr | None = None,
+        auth: RequestAuth | None = None,
         client: httpx.Client | None = None,
         timeout: float = 10.0,
     ) -> None:
         self.url = url
-        self.token = token
+        self.auth = auth if auth is not None or token is None else bearer_auth(token)
         self.client = client or httpx.Client(timeout=timeout)
 
     def send(self, document: Document, delivery_id: str) -> HandoverReceipt:
         """POST with ``Idempotency-Key: <delivery id>``; classify the answer."""
+        return receipt_from(self.exchange(document, delivery_id), delivery_id)
+
+    def exchange(self, document: Document, delivery_id: str) -> httpx.Response:
+        """POST and classify like :meth:`send`, returning the ``2xx`` answer itself (for
+        connectors that read their receipt from elsewhere in the body)."""
         headers = {"Content-Type": document.media_type, IDEMPOTENCY_HEADER: delivery_id}
-        if self.token is not None:
-            headers["Authorization"] = f"Bearer {self.token.get_secret_value()}"
-        response = post_classified(self.client, self.url, document.content, headers)
-        return _receipt(response, delivery_id)
-
-
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """The ``Retry-After`` of an answer in seconds (delta-seconds or an HTTP date), if any."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+        if self.auth is not None:
+            headers.update(self.auth(document.content))
+        return post_classified(self.client, self.url, document.content, headers)
 
 
 def post_classified(
@@ -161,7 +235,7 @@ def post_classified(
         raise TransientError(
             f"back office answered {status}: {title}",
             reason=reason,
-            retry_after=retry_after_seconds(response),
+            retry_after_seconds=retry_after_seconds(response.headers.get("Retry-After")),
         )
     if status in (401, 403):
         raise ConnectorConfigError(
@@ -170,26 +244,17 @@ def post_classified(
     raise PermanentError(f"back office rejected the content ({status}): {title}", reason=reason)
 
 
-def _receipt(response: httpx.Response, delivery_id: str) -> HandoverReceipt:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    body = body if isinstance(body, dict) else {}
-    reference = body.get("reference") or response.headers.get("Location") or delivery_id
-    return HandoverReceipt(reference=str(reference), duplicate=bool(body.get("duplicate", False)))
-
-
 def build_transport(config: DirectoryTransport | HttpTransport) -> Transport:
     """The transport a connector instance's YAML describes (secrets resolved here)."""
     if isinstance(config, DirectoryTransport):
         return DirectoryDrop(config.path)
-    token = None
+    auth = None
     if config.auth is not None:
-        token = config.auth.secret_ref.resolve()
-        if token is None:
+        secret = config.auth.secret_ref.resolve()
+        if secret is None:
             raise ConnectorConfigError(
                 f"secret missing: set {config.auth.secret_ref.describe()}",
                 field="transport.auth.secret_ref",
             )
-    return HttpPost(config.url, token=token, timeout=config.timeout_seconds)
+        auth = request_auth(config.auth, secret)
+    return HttpPost(config.url, auth=auth, timeout=config.timeout_seconds)

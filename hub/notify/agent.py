@@ -103,7 +103,7 @@ class PortalNotifier:
                         parked = True
                     log.warning("callback.retrying", attempt=state.attempts, reason=exc.reason)
                     await asyncio.sleep(
-                        max(self.policy.delay(state.attempts), exc.retry_after or 0)
+                        max(self.policy.delay(state.attempts), exc.retry_after_seconds or 0)
                     )
                     continue
                 except DeliveryError as exc:

@@ -7,6 +7,8 @@ import sys
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
+import yaml
+
 from hub.delivery.connector import ENTRY_POINT_GROUP
 from hub.runtime.local import PROJECT_ROOT
 from hub.sdk.testing import ConnectorConformance
@@ -29,6 +31,35 @@ class TestProcedureRest(ConnectorConformance):
     kind = "procedure.rest"
     options: ClassVar[dict[str, Any]] = {"attachments": "metadata"}
     invalid_options: ClassVar[list[dict[str, Any]]] = [{"attachments": "zip"}]
+
+
+_MAPPINGS = PROJECT_ROOT / "tests" / "unit" / "connectors"
+
+
+class TestProcedureRestMapped(ConnectorConformance):
+    kind = "procedure.rest"
+    options: ClassVar[dict[str, Any]] = {
+        "mappings": {"*": yaml.safe_load((_MAPPINGS / "generic-rest.yaml").read_text())},
+        "attachments": "inline",
+        "reference": "/reference",
+    }
+    invalid_options: ClassVar[list[dict[str, Any]]] = [
+        {"mappings": {"*": [{"target": "a", "from": "no-pointer"}]}},
+        {"mappings": {"123": "generic-rest"}},
+        {"reference": "reference"},
+    ]
+
+
+class TestProcedureXoev(ConnectorConformance):
+    kind = "procedure.xoev"
+    options: ClassVar[dict[str, Any]] = {
+        "mappings": {"*": yaml.safe_load((_MAPPINGS / "generic-xgewerbeanzeige.yaml").read_text())},
+    }
+    invalid_options: ClassVar[list[dict[str, Any]]] = [
+        {"mappings": {}},
+        {"standard": "xbau"},
+        {"mappings": {"*": [{"target": "a", "from": "/a", "convert": "bogus"}]}},
+    ]
 
 
 def test_every_registered_connector_runs_the_kit_here() -> None:
