@@ -152,12 +152,18 @@ def _headline(report: Report) -> str:
     return f'<p class="{css}">{text}</p><p class="facts">{" ".join(facts)}</p>'
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _reason_list(report: Report) -> str:
     seen = [r for r, _ in report.total.reasons]
     for kind in ("manual_route", "no_route", "rejected", "gave_up", "quarantined"):
         if not any(r.split(":", 1)[0] == kind for r in seen):
             seen.append(kind)
-    items = "".join(f"<dt>{escape(label_de(r))}</dt><dd>{escape(explain(r).de)}</dd>" for r in seen)
+    items = "".join(
+        f"<dt>{escape(label_de(r))}</dt><dd>{escape(_capital(explain(r).de))}</dd>" for r in seen
+    )
     return f'<dl class="reasons">{items}</dl>'
 
 

@@ -55,6 +55,10 @@ def _top(f: Figures, n: int = TOP_REASONS) -> str:
     return f"{shown}, +{rest} more" if rest > 0 else shown or "-"
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
 def _rows(report: Report) -> list[tuple[str, Figures]]:
     """(level, figures) in reading order: each tenant's services, then its sum; the total."""
     rows: list[tuple[str, Figures]] = []
@@ -72,7 +76,7 @@ def table(report: Report, names: Names | None = None) -> str:
     lines: list[tuple[str, ...]] = [(*header, "top reasons")]
     for level, f in _rows(report):
         if level == "service":
-            tenant, service, name = f.tenant, f.service, names.service(f.service)[:32]
+            tenant, service, name = f.tenant, f.service, _clip(names.service(f.service), 32)
         elif level == "tenant":
             tenant, service, name = f.tenant, ALL, "all services"
         else:
