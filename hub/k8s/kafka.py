@@ -96,7 +96,11 @@ def trigger_authentication(w: Workload, options: RenderOptions) -> Manifest:
         "spec": {
             # the SCRAM user name is a plain value of the container, the password its Secret
             "env": [
-                {"parameter": "username", "name": "HUB_KAFKA_SASL_USERNAME", "containerName": CONTAINER}
+                {
+                    "parameter": "username",
+                    "name": "HUB_KAFKA_SASL_USERNAME",
+                    "containerName": CONTAINER,
+                }
             ],
             "secretTargetRef": [
                 {"parameter": "password", "name": w.user, "key": "password"},

@@ -34,7 +34,7 @@ Tree = dict[str, str]
 class _Dumper(yaml.SafeDumper):
     """Block style; lists indented under their key, as kubectl and kustomize write them."""
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # noqa: FBT001, FBT002
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
 
 
@@ -52,8 +52,8 @@ def _config_files(config_dir: Path) -> Tree:
     return tree
 
 
-def _generator(name: str, files: list[str], options: RenderOptions, **extra: Any) -> Manifest:
-    return {"name": name, "namespace": options.namespace, **extra, "files": files}
+def _generator(name: str, files: list[str], render: RenderOptions, **extra: Any) -> Manifest:
+    return {"name": name, "namespace": render.namespace, **extra, "files": files}
 
 
 def _kustomization(**fields: Any) -> str:
@@ -143,7 +143,9 @@ def overlay_tree(
     try:
         rel_config = config_dir.resolve().relative_to(out.resolve()).as_posix()
     except ValueError:
-        raise RenderError(f"{config_dir} must lie inside {out} (kustomize loads no file outside)") from None
+        raise RenderError(
+            f"{config_dir} must lie inside {out} (kustomize loads no file outside)"
+        ) from None
     with tempfile.TemporaryDirectory() as tmp:
         merged = Path(tmp) / "config"
         _merged_config(base_dir / "config", config_dir, merged)
@@ -167,7 +169,10 @@ def overlay_tree(
     generators = [
         _generator(
             pods.TENANTS_CONFIGMAP,
-            [f"{rel_config}/tenants/{p.name}" for p in sorted((config_dir / "tenants").glob("*.y*ml"))],
+            [
+                f"{rel_config}/tenants/{p.name}"
+                for p in sorted((config_dir / "tenants").glob("*.y*ml"))
+            ],
             options,
             behavior="merge",
         )
@@ -196,15 +201,16 @@ def write_tree(out: Path, tree: Tree, *, keep: Iterable[str] = ()) -> list[Path]
     for sub in OWNED_DIRS:
         for path in sorted((out / sub).rglob("*")) if (out / sub).is_dir() else []:
             rel = path.relative_to(out)
-            if path.is_file() and rel.as_posix() not in tree and not any(
-                rel.is_relative_to(k) for k in kept
+            if (
+                path.is_file()
+                and rel.as_posix() not in tree
+                and not any(rel.is_relative_to(k) for k in kept)
             ):
                 path.unlink()
     written = []
-    for rel, text in tree.items():
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
+    for name, text in tree.items():
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
     return written
-

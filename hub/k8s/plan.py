@@ -127,7 +127,9 @@ def has_notifier() -> bool:
     return "notifier" in Role.__members__
 
 
-def plan(config: HubConfig, options: RenderOptions, *, notifier: bool | None = None) -> list[Workload]:
+def plan(
+    config: HubConfig, options: RenderOptions, *, notifier: bool | None = None
+) -> list[Workload]:
     """Every workload of a hub with this configuration, in a stable order.
 
     ``notifier`` defaults to whether the runtime has that role.
@@ -179,7 +181,9 @@ def plan(config: HubConfig, options: RenderOptions, *, notifier: bool | None = N
                 role="notifier",
                 port=WEB_PORT,
                 group=f"{app}-notifier",
-                reads=tuple(t.name for t in topic_specs(config, options, []) if t.name.startswith(callbacks)),
+                reads=tuple(
+                    t.name for t in topic_specs(config, options, []) if t.name.startswith(callbacks)
+                ),
                 writes=(topics.deadletter,),
                 secrets=portal_secrets,
             )

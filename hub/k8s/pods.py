@@ -80,7 +80,7 @@ def _env(w: Workload, options: RenderOptions, refs: list[tuple[str, SecretRef]])
     if options.schema_registry_url:
         plain["HUB_SCHEMA_REGISTRY_URL"] = options.schema_registry_url
     plain |= dict(w.env)
-    env = [{"name": k, "value": v} for k, v in sorted(plain.items())]
+    env: list[Manifest] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
     env += _kafka_env(w, options)
     for secret, ref in refs:
         if ref.env:
@@ -208,7 +208,10 @@ def deployment(w: Workload, options: RenderOptions, refs: list[tuple[str, Secret
     }
     spec: Manifest = {
         "selector": {"matchLabels": selector(w)},
-        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+        "strategy": {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+        },
         "template": {
             "metadata": {"labels": labels(w)},
             "spec": {
@@ -283,7 +286,9 @@ def claim(name: str, size: str, options: RenderOptions, component: str) -> Manif
     }
 
 
-def secret_refs(workloads: list[Workload], options: RenderOptions) -> dict[str, list[tuple[str, SecretRef]]]:
+def secret_refs(
+    workloads: list[Workload], options: RenderOptions
+) -> dict[str, list[tuple[str, SecretRef]]]:
     """Per workload, the (Secret name, reference) pairs it gets."""
     own = {
         w.name: [
@@ -300,4 +305,3 @@ def secret_refs(workloads: list[Workload], options: RenderOptions) -> dict[str, 
 
 def _ref_key(pair: tuple[str, SecretRef]) -> tuple[str, str]:
     return pair[0], pair[1].describe()
-

@@ -119,6 +119,8 @@ def render(config: HubConfig, options: RenderOptions | None = None) -> Manifests
         port = url.port or (443 if url.scheme == "https" else 80)
         policies.append(network.registry_policy(options, url.hostname or "", port))
     files["network-policies.yaml"] = policies
-    files["monitoring.yaml"] = [monitoring.service_monitor(options), monitoring.pod_monitor(options)]
+    files["monitoring.yaml"] = [
+        monitoring.service_monitor(options),
+        monitoring.pod_monitor(options),
+    ]
     return Manifests(dict(sorted(files.items())))
-

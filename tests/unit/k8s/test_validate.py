@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hub.k8s import base_tree, write_tree
 from tests.unit.k8s.tools import (
     CORE_GROUPS,
     DEPLOY,
@@ -85,7 +86,9 @@ def test_custom_resources_match_the_operators_schemas(built: dict[str, Path], na
     kinds = {d["kind"] for d in documents(built[name].read_text())}
     assert {"KafkaTopic", "KafkaUser", "ScaledObject", "TriggerAuthentication"} <= kinds
     # every custom resource was checked against a schema, none skipped
-    custom = sum(1 for d in documents(built[name].read_text()) if d["apiVersion"] not in CORE_GROUPS)
+    custom = sum(
+        1 for d in documents(built[name].read_text()) if d["apiVersion"] not in CORE_GROUPS
+    )
     assert custom == summary["valid"]
 
 
@@ -127,8 +130,6 @@ def test_broken_fixture_fails_every_validator(
 def test_partner_overlay_builds_what_a_base_of_the_merged_configuration_builds(
     built: dict[str, Path], tmp_path: Path
 ) -> None:
-    from hub.k8s import base_tree, write_tree
-
     merged = tmp_path / "config"
     (merged / "tenants").mkdir(parents=True)
     for path in [*(DEPLOY / "base" / "config" / "tenants").glob("*.yaml")]:
