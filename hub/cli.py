@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hub import __version__
+from hub.k8s.cli import add_parser as k8s_parser
 from hub.recovery.cli import add_parser as dlq_parser
+from hub.reporting.cli import add_parsers as reporting_parsers
 
 ROLE_HELP = {
     "run": "start every role (intake, router, connectors, tracker, notifier) in one process",
@@ -100,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
     dlq_parser(sub)
+    reporting_parsers(sub)
+    k8s_parser(sub)
 
     s = sub.add_parser(
         "submit",
@@ -312,6 +316,24 @@ def _dlq(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _report(args: argparse.Namespace) -> int:
+    from hub.reporting.cli import run_report
+
+    return run_report(args)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from hub.reporting.cli import run_status
+
+    return run_status(args)
+
+
+def _k8s(args: argparse.Namespace) -> int:
+    from hub.k8s.cli import run
+
+    return run(args)
+
+
 def _connector(args: argparse.Namespace) -> int:
     if getattr(args, "connector_command", None) == "new":
         return _connector_new(args)
@@ -327,6 +349,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "kafka": _kafka,
     "demo": _demo,
     "dlq": _dlq,
+    "report": _report,
+    "status": _status,
+    "k8s": _k8s,
 }
 
 

@@ -7,7 +7,11 @@ kind, outcome, reason, stage; never a case id.
 
 from __future__ import annotations
 
+import platform
+
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+
+from hub import __version__
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400)
 
@@ -118,6 +122,72 @@ class HubMetrics:
             ["tenant", "service"],
             registry=registry,
         )
+        self.confirmation_seconds = Histogram(
+            "hub_backoffice_confirmation_seconds",
+            "Time from handing a case over to the back office's import confirmation",
+            ["tenant", "connector", "kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.filed_confirmed = Counter(
+            "hub_filed_confirmed_total",
+            "Cases filed in the E-Akte with an import confirmation of the DMS",
+            ["tenant", "service"],
+            registry=registry,
+        )
+        self.dead_letter_depth = Gauge(
+            "hub_dead_letter_depth",
+            "Dead-letter entries not replayed yet",
+            registry=registry,
+        )
+        self.quarantine_depth = Gauge(
+            "hub_quarantine_depth",
+            "Quarantine entries not replayed yet",
+            registry=registry,
+        )
+        self.consumer_lag_messages = Gauge(
+            "hub_consumer_lag_messages",
+            "Messages not yet processed by a consumer group, per topic",
+            ["group", "topic"],
+            registry=registry,
+        )
+        self.consumer_lag_seconds = Gauge(
+            "hub_consumer_lag_seconds",
+            "Age of the oldest message a consumer group has not processed yet, per topic",
+            ["group", "topic"],
+            registry=registry,
+        )
+        self.invoices_validated = Counter(
+            "hub_invoices_validated_total",
+            "E-invoices validated at intake (first pass), by the tenant's Leitweg-ID prefix",
+            ["tenant", "leitweg_prefix", "outcome"],
+            registry=registry,
+        )
+        self.invoice_rule_violations = Counter(
+            "hub_invoice_rule_violations_total",
+            "Fatal findings of rejected e-invoices, by EN 16931 / XRechnung rule id",
+            ["rule"],
+            registry=registry,
+        )
+        self.invoice_validation_seconds = Histogram(
+            "hub_invoice_validation_seconds",
+            "Time to validate one e-invoice (schema and Schematron)",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=registry,
+        )
+        self.role_ready = Gauge(
+            "hub_role_ready",
+            "1 while a role of this process would answer /readyz with 200",
+            ["role"],
+            registry=registry,
+        )
+        self.build_info = Gauge(
+            "hub_build_info",
+            "Always 1; the labels say which hub runs",
+            ["version", "python"],
+            registry=registry,
+        )
+        self.build_info.labels(__version__, platform.python_version()).set(1)
         self.last_progress = Gauge(
             "hub_agent_last_progress_timestamp_seconds",
             "Unix time an agent last finished a message",

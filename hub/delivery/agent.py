@@ -139,6 +139,13 @@ def add_connector(app: faust.App, ctx: StageContext, connector: Connector, state
                 outcome = ended.outcome
                 m.deliveries.labels(tenant, cid, kind, outcome.outcome.value).inc()
                 m.delivery_seconds.labels(tenant, cid, kind).observe(outcome.duration_seconds)
+                if ended.confirmation_seconds is not None:
+                    m.confirmation_seconds.labels(tenant, cid, kind).observe(
+                        ended.confirmation_seconds
+                    )
+                    if request.application is not None:
+                        service = ctx.service_label(request.application.service.leika_id)
+                        m.filed_confirmed.labels(tenant, service).inc()
                 if ended.dead_letter:
                     record = dead_letter(
                         connector,

@@ -20,3 +20,6 @@ class HandoverReceipt:
 
     reference: str
     duplicate: bool = False
+    #: seconds from hand-over to the back office's import confirmation, for kinds that wait
+    #: for one (a DMS's ImportBestaetigen); None where the hand-over itself is the answer
+    confirmation_seconds: float | None = None

@@ -91,6 +91,7 @@ class Ended:
     outcome: DeliveryOutcome
     state: DeliveryState
     skipped: bool = False  # already handed over earlier: nothing was sent
+    confirmation_seconds: float | None = None  # the back office confirmed the import this fast
 
     @property
     def dead_letter(self) -> bool:
@@ -173,6 +174,7 @@ class DeliveryRunner:
             connector=request.connector, kind=request.connector_kind, status=DeliveryStatus.pending
         )
         started, attempts, parked = time.monotonic(), 0, False
+        confirmation: float | None = None
         try:
             while True:
                 self.on_attempt()
@@ -206,6 +208,7 @@ class DeliveryRunner:
                     receipt.reference,
                     None,
                 )
+                confirmation = receipt.confirmation_seconds
                 log.debug("delivery.handed_over", duplicate=receipt.duplicate, attempts=attempts)
                 break
         finally:
@@ -214,7 +217,8 @@ class DeliveryRunner:
         self.states.put(did, state)
         if state.status is not DeliveryStatus.delivered:
             log.warning("delivery.ended", status=state.status.value, reason=state.reason)
-        return Ended(self._outcome(request, state, attempts, time.monotonic() - started), state)
+        outcome = self._outcome(request, state, attempts, time.monotonic() - started)
+        return Ended(outcome, state, confirmation_seconds=confirmation)
 
     @staticmethod
     def _record_error(state: DeliveryState, exc: DeliveryError, now: float) -> None:

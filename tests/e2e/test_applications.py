@@ -17,9 +17,9 @@ from defusedxml import ElementTree
 from hub.events.codec import SingleObjectCodec
 from hub.events.models import ApplicationSubmitted
 from hub.ids import application_id, delivery_id
-from hub.signing import signed_headers
 from hub.kafka.reader import read_topic
 from hub.runtime.local import LocalHub, free_port
+from hub.signing import signed_headers
 from tests.conftest import sample_files
 from tests.e2e.conftest import HubDriver
 

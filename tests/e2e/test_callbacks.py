@@ -43,7 +43,7 @@ class StandInPortal:
     def start(self) -> StandInPortal:
         args = ["--port", str(self.port), "--state", str(self.state_dir), "--secret", SECRET]
         with (self.state_dir.parent / f"portal-{self.port}.log").open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "tests.peers.portal", *args],
                 stdout=log,
                 stderr=log,
@@ -194,7 +194,7 @@ def test_portal_down_past_the_deadline_dead_letters_and_a_replay_delivers_once(
         env = {**hub.env(), "PYTHONUNBUFFERED": "1"}
 
         def dlq(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(  # noqa: S603
+            return subprocess.run(
                 [sys.executable, "-m", "hub", "dlq", *args],
                 env=env,
                 capture_output=True,

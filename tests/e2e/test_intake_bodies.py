@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.signing import signed_headers
 from hub.runtime.local import PROJECT_ROOT, LocalHub
+from hub.signing import signed_headers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
@@ -46,7 +46,7 @@ def intake(kafka_broker: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield hub
     finally:
         hub.stop()
-        print(f"\nbody sizes: seconds to 202: {TIMES}")  # noqa: T201
+        print(f"\nbody sizes: seconds to 202: {TIMES}")
 
 
 def scan(size: int, seed: str) -> bytes:

@@ -29,8 +29,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hub.signing import read_payload, signed_headers
 from hub.runtime.local import PROJECT_ROOT, LocalHub
+from hub.signing import read_payload, signed_headers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 

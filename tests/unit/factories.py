@@ -32,11 +32,11 @@ from hub.events.topics import Topics
 from hub.ids import application_id, delivery_id
 from hub.intake.api import IntakeDeps, create_intake_app
 from hub.intake.receipts import ReceiptStore
-from hub.signing import signed_headers
 from hub.intake.submission import Submission, decode_attachments, to_application
 from hub.kafka.producer import ProduceError
 from hub.metrics import HubMetrics
 from hub.runtime.local import PROJECT_ROOT, free_port
+from hub.signing import signed_headers
 from hub.storage.blobs import LocalBlobStore
 
 EXAMPLES = PROJECT_ROOT / "examples" / "applications"

@@ -28,13 +28,13 @@ from hub.config import HubConfig
 from hub.events.models import ApplicationSubmitted
 from hub.intake.api import IntakeDeps
 from hub.intake.problems import MEDIA_TYPE, PROBLEM_BASE
+from hub.kafka.producer import ProduceError
 from hub.signing import (
     PORTAL_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     signed_read_headers,
 )
-from hub.kafka.producer import ProduceError
 from hub.storage.blobs import LocalBlobStore
 
 STEM = "gewerbe-anmelden-bensheim"

@@ -15,6 +15,7 @@ from factories import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.delivery.state import DeliveryStatus
 from hub.events.models import (
     CaseRouted,
     CaseStatus,
@@ -25,7 +26,6 @@ from hub.events.models import (
     PlannedDelivery,
     Quarantined,
 )
-from hub.delivery.state import DeliveryStatus
 from hub.tracking.journey import Journey, fold
 from hub.tracking.view import public_view
 

@@ -42,7 +42,13 @@ def test_one_deployment_per_role_and_per_connector_instance(
     instances = {
         f"ikz-hub-connector-{t.id}-{c}" for t in config.tenants.values() for c in t.connectors
     }
-    expected = {"ikz-hub-intake", "ikz-hub-router", "ikz-hub-tracker", *instances}
+    expected = {
+        "ikz-hub-intake",
+        "ikz-hub-router",
+        "ikz-hub-tracker",
+        "ikz-hub-notifier",
+        *instances,
+    }
     deployments = of_kind(manifests, "Deployment")
     assert expected == set(deployments)
     env = {
@@ -62,6 +68,7 @@ def test_every_declared_topic_is_a_kafka_topic_with_its_settings(
 ) -> None:
     groups = {
         "tracker": ["hub-tracker"],
+        "notifier": ["hub-notifier"],
         "connector": sorted(
             f"hub-connector-{t.id}-{c}" for t in config.tenants.values() for c in t.connectors
         ),

@@ -264,7 +264,7 @@ def test_generated_applications_render_with_the_official_structure_or_fail_as_ma
         xml = render(request)
     except PermanentError as exc:
         assert "mapping" == exc.reason
-        assert family not in exc.message
+        assert len(family) < 4 or family not in exc.message  # a short value may be a field name
         return
     assert [] == problems_against_example(xml)
     root = fromstring(xml)
