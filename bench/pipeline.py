@@ -46,11 +46,13 @@ from hub.events.models import ApplicationSubmitted, CaseStatusChanged, Envelope
 from hub.ids import application_id
 from hub.intake.client import IntakeClient
 from hub.intake.submission import Submission, to_application
+from hub.kafka.config import KafkaConnection
 from hub.runtime.local import PROJECT_ROOT, LocalHub
 from hub.storage.blobs import LocalBlobStore
 
 EXAMPLES = PROJECT_ROOT / "examples" / "applications"
 BOOTSTRAP = "127.0.0.1:9092"
+KAFKA = KafkaConnection(BOOTSTRAP)  # every client of the bench is configured where the hub's are
 PROGRESS_EVERY = 10.0  # seconds between progress lines on stderr
 START_TIMEOUT = 90.0  # seconds for a pipeline to pass its first message
 
@@ -128,14 +130,10 @@ class TopicWatcher:
 
     def _run(self) -> None:
         consumer = Consumer(
-            {
-                "bootstrap.servers": BOOTSTRAP,
-                "group.id": f"bench-watch-{uuid.uuid4().hex[:8]}",
-                "auto.offset.reset": "earliest",
-                "enable.auto.commit": False,
-                "fetch.wait.max.ms": 50,
-                "log_level": 4,
-            }
+            KAFKA.consumer(
+                f"bench-watch-{uuid.uuid4().hex[:8]}",
+                **{"auto.offset.reset": "earliest", "fetch.wait.max.ms": 50, "log_level": 4},
+            )
         )
         consumer.subscribe([self.topic], on_assign=lambda _c, _p: self._assigned.set())
         try:
@@ -425,16 +423,7 @@ class Baseline:
         self.outcome = out = Outcome("baseline", n)
         create_topics(self.topics, self.partitions)
         watcher = TopicWatcher(self.topics[-1], self._on_message).start()
-        self._producer = Producer(
-            {
-                "bootstrap.servers": BOOTSTRAP,
-                "enable.idempotence": True,
-                "acks": "all",
-                "partitioner": "murmur2_random",
-                "linger.ms": 2,
-                "log_level": 4,
-            }
-        )
+        self._producer = Producer(KAFKA.producer(**{"linger.ms": 2, "log_level": 4}))
         print("baseline: starting the faust worker ...", file=sys.stderr)
         worker = self._start_worker()
         try:
@@ -620,7 +609,7 @@ def report(
 
 def _admin() -> AdminClient:
     # log_level 4: keep librdkafka's informational lines (queue purges on close) off stderr
-    return AdminClient({"bootstrap.servers": BOOTSTRAP, "log_level": 4})
+    return AdminClient({**KAFKA.admin(), "log_level": 4})
 
 
 def create_topics(names: Sequence[str], partitions: int) -> None:

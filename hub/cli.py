@@ -286,13 +286,28 @@ def _run_roles(args: argparse.Namespace) -> int:
     return 0
 
 
-def _kafka(args: argparse.Namespace) -> int:
-    from hub.runtime.local import kafka
+DEV_TOOL = (
+    "hub {command} is a development tool: it needs a source checkout (scripts/kafka.sh, "
+    "examples/), and this hub is installed at {where}. In production, point HUB_KAFKA_BOOTSTRAP "
+    "at your cluster."
+)
 
+
+def _kafka(args: argparse.Namespace) -> int:
+    from hub.runtime.local import PROJECT_ROOT, in_checkout, kafka
+
+    if not in_checkout():
+        print(DEV_TOOL.format(command="kafka", where=PROJECT_ROOT), file=sys.stderr)
+        return 2
     return kafka(args.action)
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from hub.runtime.local import PROJECT_ROOT, in_checkout
+
+    if not in_checkout():
+        print(DEV_TOOL.format(command="demo", where=PROJECT_ROOT), file=sys.stderr)
+        return 2
     from hub.demo import EXAMPLES, run_demo
 
     return run_demo(args.examples or EXAMPLES, timeout=args.timeout)

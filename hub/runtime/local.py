@@ -32,7 +32,13 @@ def portal_secret_envs(config_dir: Path) -> dict[str, str]:
     return {name: c.secret.env for name, c in portals.portals.items() if c.secret.env}
 
 
-PORTAL_SECRET_ENV = portal_secret_envs(PROJECT_ROOT / "config")
+def in_checkout() -> bool:
+    """True when this hub runs from a source checkout (the local broker script is there)."""
+    return KAFKA_SCRIPT.is_file()
+
+
+# the shipped portals of a checkout; an installed wheel has no config/ of its own
+PORTAL_SECRET_ENV = portal_secret_envs(PROJECT_ROOT / "config") if in_checkout() else {}
 
 
 def free_port() -> int:

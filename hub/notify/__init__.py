@@ -1,0 +1,1 @@
+"""Status callbacks: the hub tells the portals about every status change of their cases."""
