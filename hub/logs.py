@@ -77,6 +77,24 @@ SHARED_PROCESSORS: list[Any] = [
 ]
 
 
+#: what a fresh broker makes aiokafka log while its group coordinator loads (__consumer_offsets
+#: is being created): retried by aiokafka within seconds, so not worth a warning
+TRANSIENT_STARTUP_NOISE = ("GroupCoordinatorNotAvailableError", "NotCoordinatorForGroupError")
+
+
+class StartupNoise(logging.Filter):
+    """Lowers aiokafka's coordinator-not-ready messages to DEBUG; everything else passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, demoted when it is start-up noise."""
+        if record.levelno > logging.DEBUG and any(
+            noise in record.getMessage() for noise in TRANSIENT_STARTUP_NOISE
+        ):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     """Configure structlog and route stdlib logging (faust, aiokafka) through it."""
     renderer: Any = (
@@ -97,6 +115,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
             foreign_pre_chain=SHARED_PROCESSORS,
         )
     )
+    handler.addFilter(StartupNoise())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

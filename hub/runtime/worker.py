@@ -172,6 +172,7 @@ def run_roles(settings: HubSettings, roles: Iterable[Role]) -> None:
     worker = faust.Worker(
         app, *services, loglevel=settings.log_level, override_logging=False, quiet=True
     )
+    worker.spinner = None  # a terminal spinner's escape codes would end up in the log
     worker.execute_from_commandline()
 
 

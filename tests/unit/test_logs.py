@@ -22,7 +22,7 @@ from factories import (
 )
 
 from hub.config import HubConfig
-from hub.logs import REDACTED, configure_logging, redact_personal_data
+from hub.logs import REDACTED, StartupNoise, configure_logging, redact_personal_data
 
 
 def redact(**event: Any) -> dict[str, Any]:
@@ -181,3 +181,13 @@ async def test_intake_logs_no_personal_data_of_any_example(
         for stem in EXAMPLE_STEMS
     }
     assert {stem: [] for stem in EXAMPLE_STEMS} == leaked
+
+
+def test_coordinator_not_ready_at_start_is_quieted_other_warnings_are_not() -> None:
+    noise = logging.LogRecord("aiokafka.consumer.group_coordinator", logging.ERROR, __file__, 1,
+                              "Group Coordinator Request failed: [Error 15] GroupCoordinatorNotAvailableError",
+                              None, None)  # fmt: skip
+    other = logging.LogRecord("aiokafka", logging.WARNING, __file__, 1, "broker down", None, None)
+
+    assert (False, "DEBUG") == (StartupNoise().filter(noise), noise.levelname)
+    assert (True, "WARNING") == (StartupNoise().filter(other), other.levelname)
