@@ -87,8 +87,24 @@ def _submit_and_report(hub: LocalHub, files: list[Path], timeout: float) -> int:
     return 0 if all(s.view is not None for s in sent) else 1
 
 
+def _references(view: dict[str, Any]) -> str:
+    """The back offices' own references of a case (Aktenzeichen, order numbers, record ids)."""
+    found = [
+        f"{d['connector']}: {d['reference']}"
+        for d in view.get("deliveries", [])
+        if d.get("reference")
+        and d.get("outcome") == "delivered"
+        and not d["kind"].startswith("manual.")
+    ]
+    text = "; ".join(found) or "-"
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _print_table(sent: list[Sent]) -> None:
-    rows = [("case", "kind", "tenant", "service", "status", "reasons", "seconds", "example")]
+    rows = [
+        ("case", "kind", "tenant", "service", "status", "reasons", "back-office reference",
+         "seconds", "example"),
+    ]  # fmt: skip
     for s in sent:
         v = s.view or {"status": "timed out", "tenant": "?", "service": "?", "reasons": []}
         reasons = ",".join(v.get("reasons", [])) or "-"
@@ -100,6 +116,7 @@ def _print_table(sent: list[Sent]) -> None:
                 v["service"],
                 v["status"],
                 reasons,
+                _references(v),
                 f"{s.seconds:.2f}",
                 s.path.name,
             )
