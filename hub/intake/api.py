@@ -17,6 +17,7 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,7 +39,23 @@ from hub.events.models import (
 from hub.events.topics import Topics
 from hub.ids import application_id, invoice_id, is_uuid
 from hub.intake.accept import Acceptor, NewCase, receipt_headers
-from hub.intake.invoice import InvoiceError, document_sha256, parse_invoice, to_invoice
+from hub.intake.invoice import (
+    InvoiceError,
+    document_sha256,
+    header_of,
+    read_invoice,
+    route_invoice,
+    to_invoice,
+)
+from hub.intake.invoices import (
+    IntakeValidator,
+    InvoiceValidator,
+    count_valid,
+    report_document,
+    report_ref,
+    validate_invoice,
+    warnings_of,
+)
 from hub.intake.limits import LimitExceeded, check_json
 from hub.intake.openapi import openapi_document
 from hub.intake.problems import Problem
@@ -53,8 +70,8 @@ from hub.intake.submission import (
 from hub.intake.views import ApplicationStatus, InvoiceStatus
 from hub.kafka.producer import EventProducer
 from hub.metrics import HubMetrics
-from hub.routing.leitweg import LeitwegError, parse_leitweg_id
-from hub.routing.rules import ResponsibilityError, responsible_tenant, tenant_for_leitweg_id
+from hub.routing.rules import ResponsibilityError, responsible_tenant
+from hub.settings import DEFAULT_XRECHNUNG_RULES_DIR
 from hub.storage.blobs import BlobStore
 from hub.tracking.view import TrackedCase
 
@@ -81,6 +98,10 @@ class IntakeDeps:
     signature_tolerance_seconds: int
     http: httpx.AsyncClient | None = None
     serve_metrics: bool = True  # False where the process serves its metrics on another port
+    #: validates e-invoices; None: the app builds one pool from ``xrechnung_rules_dir`` at
+    #: start-up and closes it at shutdown (an injected one is the caller's to close)
+    validator: InvoiceValidator | None = None
+    xrechnung_rules_dir: Path = DEFAULT_XRECHNUNG_RULES_DIR
 
 
 APP_KEY = web.AppKey("intake", IntakeDeps)
@@ -163,6 +184,17 @@ def parse_submission(body: bytes) -> tuple[dict[str, Any], Submission]:
         return raw, Submission.model_validate(raw)
     except ValidationError as exc:
         raise _validation_problem(exc) from None
+
+
+def _invoice_problem(exc: InvoiceError) -> Problem:
+    status = 400 if exc.kind == "malformed_xml" else 422
+    title = (
+        "No partner receives invoices for this BT-10"
+        if exc.kind == "unroutable_invoice"
+        else "The e-invoice cannot be taken"
+    )
+    errors = [{"field": exc.field, "detail": str(exc)}] if exc.field else []
+    return Problem(status, exc.kind, title, str(exc), errors)
 
 
 def _tenant_problem(exc: ResponsibilityError, pointer: str) -> Problem:
@@ -257,46 +289,48 @@ class Intake:
         )
 
     async def submit_invoice(self, request: web.Request) -> web.Response:
-        """``POST /v1/invoices``: one XRechnung document (UBL or CII)."""
+        """``POST /v1/invoices``: one XRechnung document (UBL or CII).
+
+        In order: media type, size, signature, safe parsing and structure, BT-10 routing and
+        the portal's right to deliver there, the official validation, then accept.
+        """
         deps = self.deps
         body = await read_body(request, deps.max_body_bytes, XML_TYPES)
         portal = _authenticate(request, body, deps)
         try:
-            header = parse_invoice(body)
+            parsed = read_invoice(body)
+            buyer_reference = parsed.value("BT-10")
+            # without BT-10 there is nowhere to route; the rules say what else is wrong
+            route = route_invoice(buyer_reference, deps.config.tenants) if buyer_reference else None
         except InvoiceError as exc:
-            status = 400 if exc.kind == "malformed_xml" else 422
-            errors = [{"field": exc.field, "detail": str(exc)}] if exc.field else []
-            raise Problem(
-                status, exc.kind, "The e-invoice cannot be taken", str(exc), errors
-            ) from None
+            raise _invoice_problem(exc) from None
+        if route is not None:
+            self._check_portal_serves(portal, route.tenant.id)
+        routed = (route.tenant.id, route.prefix) if route is not None else None
+        report = await validate_invoice(self._validator(), body, deps.metrics, routed)
         try:
-            leitweg = parse_leitweg_id(header.buyer_reference)
-        except LeitwegError as exc:
-            raise Problem(
-                422,
-                "invalid_leitweg_id",
-                "The buyer reference (BT-10) is not a valid Leitweg-ID",
-                str(exc),
-                errors=[{"field": "BT-10", "detail": str(exc)}],
-            ) from None
-        try:
-            tenant = tenant_for_leitweg_id(leitweg, deps.config.tenants)
-        except ResponsibilityError as exc:
-            raise _tenant_problem(exc, "BT-10") from None
-        self._check_portal_serves(portal, tenant.id)
+            header = header_of(parsed)
+        except InvoiceError as exc:
+            raise _invoice_problem(exc) from None
+        assert route is not None  # a valid XRechnung has BT-10 (BR-DE-15)
+        tenant = route.tenant
         case_id = invoice_id(
             header.seller_key, header.invoice_number, header.issue_date.isoformat()
         )
-        digest = document_sha256(body)
+        digest, report_json = document_sha256(body), report_document(report)
+        report_sha = document_sha256(report_json)
 
         def event(uris: list[str]) -> Event:
+            validation = report_ref(report_json, report_sha, uris[1])
             return InvoiceReceived(
                 envelope=Envelope(case_id=case_id, tenant=tenant.id, correlation_id=case_id),
                 portal=portal,
-                invoice=to_invoice(header, str(leitweg), digest, len(body), uris[0]),
+                invoice=to_invoice(
+                    header, route.leitweg_id, digest, len(body), uris[0], validation=validation
+                ),
             )
 
-        return await self._answer(
+        accepted = await self.acceptor.accept(
             NewCase(
                 case_id=case_id,
                 kind="invoice",
@@ -304,13 +338,34 @@ class Intake:
                 tenant=tenant.id,
                 service=INVOICE_SERVICE,
                 fingerprint=digest,
-                documents=[(digest, body)],
+                documents=[(digest, body), (report_sha, report_json)],
                 topic=deps.topics.invoices,
                 build_event=event,
                 conflict_detail=f"invoice {header.invoice_number!r} of {header.issue_date} from "
                 "this seller was accepted before with different content",
             )
         )
+        if accepted.status == 202:
+            count_valid(deps.metrics, tenant.id, route.prefix)
+        receipt: dict[str, Any] = dict(accepted.receipt.public())
+        warnings = warnings_of(report)
+        if route.note:
+            warnings.insert(0, {"field": "BT-10", "severity": "warning", "detail": route.note})
+        if warnings:
+            receipt["warnings"] = warnings
+        return web.json_response(receipt, status=accepted.status, headers=receipt_headers(accepted))
+
+    def _validator(self) -> InvoiceValidator:
+        validator = self.deps.validator
+        if validator is None:  # only before start-up finished or after shutdown began
+            raise Problem(
+                503,
+                "validation_unavailable",
+                "The e-invoice cannot be validated right now",
+                "nothing was stored; retry later",
+                headers={"Retry-After": "10"},
+            )
+        return validator
 
     async def application_status(self, request: web.Request) -> web.Response:
         """``GET /v1/applications/{id}``: the journey, for the portal that submitted it."""
@@ -469,5 +524,17 @@ def create_intake_app(deps: IntakeDeps) -> web.Application:
         if own and deps.http is not None:
             await deps.http.aclose()
 
+    async def invoice_validator(_app: web.Application) -> Any:
+        own = deps.validator is None
+        if own:
+            validator = IntakeValidator(deps.xrechnung_rules_dir)
+            await validator.start()
+            deps.validator = validator
+        yield
+        if own and isinstance(deps.validator, IntakeValidator):
+            await deps.validator.close()
+            deps.validator = None
+
     app.cleanup_ctx.append(http_client)
+    app.cleanup_ctx.append(invoice_validator)
     return app
