@@ -30,31 +30,19 @@ from hub import signing
 from hub.config import HubConfig
 from hub.events.codec import EventCodec
 from hub.events.models import (
-    INVOICE_SERVICE,
     ApplicationSubmitted,
     Envelope,
     Event,
-    InvoiceReceived,
 )
 from hub.events.topics import Topics
-from hub.ids import application_id, invoice_id, is_uuid
+from hub.ids import application_id, is_uuid
 from hub.intake.accept import Acceptor, NewCase, receipt_headers
-from hub.intake.invoice import (
-    InvoiceError,
-    document_sha256,
-    header_of,
-    read_invoice,
-    route_invoice,
-    to_invoice,
-)
 from hub.intake.invoices import (
     IntakeValidator,
     InvoiceValidator,
-    count_valid,
-    report_document,
-    report_ref,
-    validate_invoice,
-    warnings_of,
+    check_invoice,
+    invoice_case,
+    invoice_receipt,
 )
 from hub.intake.limits import LimitExceeded, check_json
 from hub.intake.openapi import openapi_document
@@ -186,17 +174,6 @@ def parse_submission(body: bytes) -> tuple[dict[str, Any], Submission]:
         raise _validation_problem(exc) from None
 
 
-def _invoice_problem(exc: InvoiceError) -> Problem:
-    status = 400 if exc.kind == "malformed_xml" else 422
-    title = (
-        "No partner receives invoices for this BT-10"
-        if exc.kind == "unroutable_invoice"
-        else "The e-invoice cannot be taken"
-    )
-    errors = [{"field": exc.field, "detail": str(exc)}] if exc.field else []
-    return Problem(status, exc.kind, title, str(exc), errors)
-
-
 def _tenant_problem(exc: ResponsibilityError, pointer: str) -> Problem:
     return Problem(
         422,
@@ -289,83 +266,24 @@ class Intake:
         )
 
     async def submit_invoice(self, request: web.Request) -> web.Response:
-        """``POST /v1/invoices``: one XRechnung document (UBL or CII).
-
-        In order: media type, size, signature, safe parsing and structure, BT-10 routing and
-        the portal's right to deliver there, the official validation, then accept.
-        """
+        """``POST /v1/invoices``: one XRechnung document (UBL or CII); the checks after the
+        signature are :func:`hub.intake.invoices.check_invoice`'s."""
         deps = self.deps
         body = await read_body(request, deps.max_body_bytes, XML_TYPES)
         portal = _authenticate(request, body, deps)
-        try:
-            parsed = read_invoice(body)
-            buyer_reference = parsed.value("BT-10")
-            # without BT-10 there is nowhere to route; the rules say what else is wrong
-            route = route_invoice(buyer_reference, deps.config.tenants) if buyer_reference else None
-        except InvoiceError as exc:
-            raise _invoice_problem(exc) from None
-        if route is not None:
-            self._check_portal_serves(portal, route.tenant.id)
-        routed = (route.tenant.id, route.prefix) if route is not None else None
-        report = await validate_invoice(self._validator(), body, deps.metrics, routed)
-        try:
-            header = header_of(parsed)
-        except InvoiceError as exc:
-            raise _invoice_problem(exc) from None
-        assert route is not None  # a valid XRechnung has BT-10 (BR-DE-15)
-        tenant = route.tenant
-        case_id = invoice_id(
-            header.seller_key, header.invoice_number, header.issue_date.isoformat()
+        checked = await check_invoice(
+            body,
+            deps.config.tenants,
+            deps.validator,
+            deps.metrics,
+            lambda tenant: self._check_portal_serves(portal, tenant),
         )
-        digest, report_json = document_sha256(body), report_document(report)
-        report_sha = document_sha256(report_json)
-
-        def event(uris: list[str]) -> Event:
-            validation = report_ref(report_json, report_sha, uris[1])
-            return InvoiceReceived(
-                envelope=Envelope(case_id=case_id, tenant=tenant.id, correlation_id=case_id),
-                portal=portal,
-                invoice=to_invoice(
-                    header, route.leitweg_id, digest, len(body), uris[0], validation=validation
-                ),
-            )
-
-        accepted = await self.acceptor.accept(
-            NewCase(
-                case_id=case_id,
-                kind="invoice",
-                portal=portal,
-                tenant=tenant.id,
-                service=INVOICE_SERVICE,
-                fingerprint=digest,
-                documents=[(digest, body), (report_sha, report_json)],
-                topic=deps.topics.invoices,
-                build_event=event,
-                conflict_detail=f"invoice {header.invoice_number!r} of {header.issue_date} from "
-                "this seller was accepted before with different content",
-            )
+        accepted = await self.acceptor.accept(invoice_case(checked, portal, deps.topics.invoices))
+        return web.json_response(
+            invoice_receipt(checked, accepted, deps.metrics),
+            status=accepted.status,
+            headers=receipt_headers(accepted),
         )
-        if accepted.status == 202:
-            count_valid(deps.metrics, tenant.id, route.prefix)
-        receipt: dict[str, Any] = dict(accepted.receipt.public())
-        warnings = warnings_of(report)
-        if route.note:
-            warnings.insert(0, {"field": "BT-10", "severity": "warning", "detail": route.note})
-        if warnings:
-            receipt["warnings"] = warnings
-        return web.json_response(receipt, status=accepted.status, headers=receipt_headers(accepted))
-
-    def _validator(self) -> InvoiceValidator:
-        validator = self.deps.validator
-        if validator is None:  # only before start-up finished or after shutdown began
-            raise Problem(
-                503,
-                "validation_unavailable",
-                "The e-invoice cannot be validated right now",
-                "nothing was stored; retry later",
-                headers={"Retry-After": "10"},
-            )
-        return validator
 
     async def application_status(self, request: web.Request) -> web.Response:
         """``GET /v1/applications/{id}``: the journey, for the portal that submitted it."""

@@ -20,15 +20,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, get_args
 
 import structlog
 
 from hub.config import ConfigError
 from hub.config.loader import ConfigProblem
-from hub.events.models import AttachmentRef
+from hub.config.tenants import Tenant
+from hub.events.models import INVOICE_SERVICE, AttachmentRef, Envelope, Event, InvoiceReceived
 from hub.formats.xrechnung import (
     SPECIFICATIONS,
     AsyncXRechnungValidator,
@@ -39,6 +42,18 @@ from hub.formats.xrechnung import (
     XRechnungError,
 )
 from hub.formats.xrechnung.rules import Syntax, rule_set
+from hub.ids import invoice_id
+from hub.intake.accept import Accepted, NewCase
+from hub.intake.invoice import (
+    InvoiceError,
+    InvoiceHeader,
+    InvoiceRoute,
+    document_sha256,
+    header_of,
+    read_invoice,
+    route_invoice,
+    to_invoice,
+)
 from hub.intake.problems import Problem
 from hub.metrics import HubMetrics
 
@@ -107,6 +122,16 @@ class IntakeValidator:
         await asyncio.to_thread(self._pool.close)
 
 
+def _unavailable() -> Problem:
+    return Problem(
+        503,
+        "validation_unavailable",
+        "The e-invoice cannot be validated right now",
+        "nothing was stored; retry later",
+        headers={"Retry-After": "10"},
+    )
+
+
 def finding_entry(finding: Finding) -> dict[str, str]:
     """A finding as an ``errors[]`` / ``warnings[]`` entry of intake's answers."""
     return {
@@ -119,11 +144,6 @@ def finding_entry(finding: Finding) -> dict[str, str]:
 
 def _count(metrics: HubMetrics, tenant: str, prefix: str, outcome: Outcome) -> None:
     metrics.invoices_validated.labels(tenant, prefix, outcome).inc()
-
-
-def count_valid(metrics: HubMetrics, tenant: str, prefix: str) -> None:
-    """A new invoice passed on its first submission (repeats are not counted again)."""
-    _count(metrics, tenant, prefix, "valid")
 
 
 async def validate_invoice(
@@ -140,13 +160,7 @@ async def validate_invoice(
         report = await validator.validate(document)
     except BrokenProcessPool:
         log.warning("intake.validator_crashed")
-        raise Problem(
-            503,
-            "validation_unavailable",
-            "The e-invoice cannot be validated right now",
-            "nothing was stored; retry later",
-            headers={"Retry-After": "10"},
-        ) from None
+        raise _unavailable() from None
     except UnsupportedSpecificationError as exc:
         if routed is not None:
             _count(metrics, *routed, "unsupported")
@@ -178,11 +192,6 @@ async def validate_invoice(
     )
 
 
-def warnings_of(report: ValidationReport) -> list[dict[str, str]]:
-    """The report's warnings as receipt entries."""
-    return [finding_entry(f) for f in report.findings if f.severity == "warning"]
-
-
 def report_document(report: ValidationReport) -> bytes:
     """The report as finance receives it: JSON, the same bytes for the same findings (no
     timing), so a retried request stores no second blob."""
@@ -201,3 +210,106 @@ def report_ref(data: bytes, sha256: str, uri: str) -> AttachmentRef:
         sha256=sha256,
         uri=uri,
     )
+
+
+def invoice_problem(exc: InvoiceError) -> Problem:
+    """The answer to a document refused by parsing, structure or routing."""
+    status = 400 if exc.kind == "malformed_xml" else 422
+    title = (
+        "No partner receives invoices for this BT-10"
+        if exc.kind == "unroutable_invoice"
+        else "The e-invoice cannot be taken"
+    )
+    errors = [{"field": exc.field, "detail": str(exc)}] if exc.field else []
+    return Problem(status, exc.kind, title, str(exc), errors)
+
+
+@dataclass(frozen=True)
+class CheckedInvoice:
+    """An invoice that passed every check: what accepting it needs."""
+
+    document: bytes
+    header: InvoiceHeader
+    route: InvoiceRoute
+    report: ValidationReport
+
+
+async def check_invoice(
+    document: bytes,
+    tenants: Mapping[str, Tenant],
+    validator: InvoiceValidator | None,
+    metrics: HubMetrics,
+    check_portal: Callable[[str], None],
+) -> CheckedInvoice:
+    """After the signature, in order: safe parsing and structure, BT-10 routing and the
+    portal's right to deliver there (``check_portal(tenant id)`` raises), the official
+    validation, the header; raises :class:`Problem`. Nothing is stored here."""
+    try:
+        parsed = read_invoice(document)
+        buyer_reference = parsed.value("BT-10")
+        # without BT-10 there is nowhere to route; the rules say what else is wrong
+        route = route_invoice(buyer_reference, tenants) if buyer_reference else None
+    except InvoiceError as exc:
+        raise invoice_problem(exc) from None
+    if route is not None:
+        check_portal(route.tenant.id)
+    if validator is None:  # only before start-up finished or after shutdown began
+        raise _unavailable()
+    routed = (route.tenant.id, route.prefix) if route is not None else None
+    report = await validate_invoice(validator, document, metrics, routed)
+    try:
+        header = header_of(parsed)
+    except InvoiceError as exc:
+        raise invoice_problem(exc) from None
+    assert route is not None  # a valid XRechnung has BT-10 (BR-DE-15)
+    return CheckedInvoice(document, header, route, report)
+
+
+def invoice_case(checked: CheckedInvoice, portal: str, topic: str) -> NewCase:
+    """What the acceptor stores and produces: the XML and the report, then the event."""
+    header, route, body = checked.header, checked.route, checked.document
+    tenant = route.tenant.id
+    case_id = invoice_id(header.seller_key, header.invoice_number, header.issue_date.isoformat())
+    digest, report_json = document_sha256(body), report_document(checked.report)
+    report_sha = document_sha256(report_json)
+
+    def event(uris: list[str]) -> Event:
+        validation = report_ref(report_json, report_sha, uris[1])
+        return InvoiceReceived(
+            envelope=Envelope(case_id=case_id, tenant=tenant, correlation_id=case_id),
+            portal=portal,
+            invoice=to_invoice(
+                header, route.leitweg_id, digest, len(body), uris[0], validation=validation
+            ),
+        )
+
+    return NewCase(
+        case_id=case_id,
+        kind="invoice",
+        portal=portal,
+        tenant=tenant,
+        service=INVOICE_SERVICE,
+        fingerprint=digest,
+        documents=[(digest, body), (report_sha, report_json)],
+        topic=topic,
+        build_event=event,
+        conflict_detail=f"invoice {header.invoice_number!r} of {header.issue_date} from "
+        "this seller was accepted before with different content",
+    )
+
+
+def invoice_receipt(
+    checked: CheckedInvoice, accepted: Accepted, metrics: HubMetrics
+) -> dict[str, Any]:
+    """The receipt with ``warnings[]`` (the rules' warnings, a BT-10 note); counts a new
+    invoice as valid on its first pass."""
+    route = checked.route
+    if accepted.status == 202:
+        _count(metrics, route.tenant.id, route.prefix, "valid")
+    receipt: dict[str, Any] = dict(accepted.receipt.public())
+    warnings = [finding_entry(f) for f in checked.report.findings if f.severity == "warning"]
+    if route.note:
+        warnings.insert(0, {"field": "BT-10", "severity": "warning", "detail": route.note})
+    if warnings:
+        receipt["warnings"] = warnings
+    return receipt
