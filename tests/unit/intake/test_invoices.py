@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestClient
 from lxml import etree
 from prometheus_client import CollectorRegistry
 
-from hub.config import ConfigError, HubConfig
+from hub.config import ConfigError, HubConfig, load_config
 from hub.events.codec import SingleObjectCodec
 from hub.events.models import InvoiceReceived
 from hub.formats.xrechnung import ValidationReport
@@ -34,7 +34,7 @@ from hub.intake.problems import MEDIA_TYPE, PROBLEM_BASE
 from hub.intake.views import InvoiceReceipt, ProblemDocument
 from hub.metrics import HubMetrics
 from hub.routing.leitweg import check_digits
-from hub.runtime.local import PROJECT_ROOT
+from hub.runtime.local import PORTAL_SECRET_ENV, PROJECT_ROOT
 from hub.runtime.worker import intake_deps as worker_deps
 from hub.settings import HubSettings
 from tests.unit.factories import (
@@ -51,6 +51,7 @@ from xrechnung_cases import EXAMPLES, SUITE, suite_files, validator
 from xrechnung_variants import BROKEN, WARNED
 
 PORTAL = "erechnung-gateway"
+SECRETS = {portal: f"test-secret-{portal}" for portal in PORTAL_SECRET_ENV}
 BENSHEIM = "064310002002"
 LEITWEG = f"{BENSHEIM}-{check_digits(BENSHEIM)}"
 EXAMPLE_TENANT = {
@@ -93,14 +94,24 @@ class SpyValidator:
         return await shared_validator().validate(document)
 
 
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubConfig]:
+    """The shipped configuration with test secrets, loaded once for the module."""
+    with pytest.MonkeyPatch.context() as patch:
+        for portal, env in PORTAL_SECRET_ENV.items():
+            patch.setenv(env, SECRETS[portal])
+        patch.setenv("HUB_VAR_DIR", str(tmp_path_factory.mktemp("var")))
+        yield load_config(PROJECT_ROOT / "config")
+
+
 @pytest.fixture
 def producer() -> FakeProducer:
     return FakeProducer()
 
 
 @pytest.fixture
-def deps(tmp_path: Path, hub_config: HubConfig, producer: FakeProducer) -> IntakeDeps:
-    return intake_deps(tmp_path, hub_config, producer, max_body_bytes=25 * 1024 * 1024)
+def deps(tmp_path: Path, config: HubConfig, producer: FakeProducer) -> IntakeDeps:
+    return intake_deps(tmp_path, config, producer, max_body_bytes=25 * 1024 * 1024)
 
 
 @pytest.fixture
@@ -150,11 +161,10 @@ async def test_every_official_test_instance_is_accepted_when_bt10_names_a_partne
     client: Any,
     deps: IntakeDeps,
     producer: FakeProducer,
-    portal_env: dict[str, str],
 ) -> None:
     document = with_buyer_reference(original, LEITWEG)
 
-    resp = await post(client, document, portal_env)
+    resp = await post(client, document, SECRETS)
 
     assert 202 == resp.status, await resp.text()
     receipt = InvoiceReceipt.model_validate(await resp.json())
@@ -184,22 +194,22 @@ async def test_every_official_test_instance_is_accepted_when_bt10_names_a_partne
     [pytest.param(p.read_bytes(), EXAMPLE_TENANT[p.name], id=p.name) for p in EXAMPLES],
 )
 async def test_the_shipped_examples_are_accepted_for_their_partner(
-    example: bytes, tenant: str, client: Any, portal_env: dict[str, str]
+    example: bytes, tenant: str, client: Any
 ) -> None:
-    resp = await post(client, example, portal_env)
+    resp = await post(client, example, SECRETS)
 
     assert 202 == resp.status, await resp.text()
     assert tenant == (await resp.json())["tenant"]
 
 
 async def test_a_repeat_is_answered_with_the_receipt_and_counted_once(
-    client: Any, deps: IntakeDeps, producer: FakeProducer, portal_env: dict[str, str]
+    client: Any, deps: IntakeDeps, producer: FakeProducer
 ) -> None:
     document = EXAMPLES[0].read_bytes()
 
     first, second = (
-        await post(client, document, portal_env),
-        await post(client, document, portal_env),
+        await post(client, document, SECRETS),
+        await post(client, document, SECRETS),
     )
 
     assert (202, 200) == (first.status, second.status)
@@ -217,10 +227,8 @@ async def test_a_repeat_is_answered_with_the_receipt_and_counted_once(
 
 
 @pytest.mark.parametrize("case", WARNED, ids=lambda c: c.name)
-async def test_warnings_never_refuse_and_are_in_the_receipt(
-    case: Any, client: Any, portal_env: dict[str, str]
-) -> None:
-    resp = await post(client, with_buyer_reference(case.document(), LEITWEG), portal_env)
+async def test_warnings_never_refuse_and_are_in_the_receipt(case: Any, client: Any) -> None:
+    resp = await post(client, with_buyer_reference(case.document(), LEITWEG), SECRETS)
 
     assert 202 == resp.status, await resp.text()
     warnings = InvoiceReceipt.model_validate(await resp.json()).warnings or []
@@ -242,11 +250,10 @@ async def test_invalid_variant_is_refused_naming_its_rules_and_nothing_is_stored
     deps: IntakeDeps,
     producer: FakeProducer,
     tmp_path: Path,
-    portal_env: dict[str, str],
 ) -> None:
     document = with_buyer_reference(case.document(), LEITWEG)
 
-    doc = await problem(await post(client, document, portal_env), 422, "invalid_invoice")
+    doc = await problem(await post(client, document, SECRETS), 422, "invalid_invoice")
 
     errors = doc["errors"]
     assert {case.rule, *case.cascade} == {e["rule_id"] for e in errors}
@@ -256,14 +263,12 @@ async def test_invalid_variant_is_refused_naming_its_rules_and_nothing_is_stored
     assert 1.0 == counter(deps, "hub_invoice_rule_violations_total", rule=case.rule)
 
 
-async def test_every_fatal_finding_is_in_the_problem(
-    client: Any, portal_env: dict[str, str]
-) -> None:
+async def test_every_fatal_finding_is_in_the_problem(client: Any) -> None:
     two = next(c for c in BROKEN if len(c.cascade) >= 2)
     document = with_buyer_reference(two.document(), LEITWEG)
     expected = validator().validate(document)
 
-    doc = await problem(await post(client, document, portal_env), 422, "invalid_invoice")
+    doc = await problem(await post(client, document, SECRETS), 422, "invalid_invoice")
 
     assert [(f.rule_id, f.location, f.text) for f in expected.fatal] == [
         (e["rule_id"], e["location"], e["detail"]) for e in doc["errors"]
@@ -276,7 +281,6 @@ async def test_unsupported_specification_is_refused(
     deps: IntakeDeps,
     producer: FakeProducer,
     tmp_path: Path,
-    portal_env: dict[str, str],
 ) -> None:
     document = EXAMPLES[0].read_bytes()
     root = etree.fromstring(document)
@@ -287,7 +291,7 @@ async def test_unsupported_specification_is_refused(
     spec[0].text = "urn:cen.eu:en16931:2017"  # type: ignore[union-attr]
     document = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
-    doc = await problem(await post(client, document, portal_env), 422, "unsupported_specification")
+    doc = await problem(await post(client, document, SECRETS), 422, "unsupported_specification")
 
     assert "BT-24" == doc["errors"][0]["field"]
     assert stored_nothing(deps, producer, tmp_path)
@@ -307,12 +311,12 @@ HOSTILE = {
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 async def test_hostile_or_foreign_xml_is_refused_before_any_stylesheet(
-    kind: str, tmp_path: Path, hub_config: HubConfig, portal_env: dict[str, str]
+    kind: str, tmp_path: Path, config: HubConfig
 ) -> None:
     spy, producer = SpyValidator(), FakeProducer()
-    deps = intake_deps(tmp_path, hub_config, producer, max_body_bytes=2**24, validator=spy)
+    deps = intake_deps(tmp_path, config, producer, max_body_bytes=2**24, validator=spy)
     async with intake_client(deps) as client:
-        resp = await post(client, HOSTILE[kind], portal_env)
+        resp = await post(client, HOSTILE[kind], SECRETS)
         await problem(resp, 400 if kind == "malformed_xml" else 422, kind)
     assert [] == spy.seen
     assert stored_nothing(deps, producer, tmp_path)
@@ -323,13 +327,13 @@ async def test_hostile_or_foreign_xml_is_refused_before_any_stylesheet(
     ["991-33333-44", "Abteilung Einkauf", "06431000200-12", "4711", f"{BENSHEIM}1-55"],
 )
 async def test_unroutable_bt10_gets_its_own_problem_type_before_validation(
-    buyer_reference: str, tmp_path: Path, hub_config: HubConfig, portal_env: dict[str, str]
+    buyer_reference: str, tmp_path: Path, config: HubConfig
 ) -> None:
     spy, producer = SpyValidator(), FakeProducer()
-    deps = intake_deps(tmp_path, hub_config, producer, validator=spy)
+    deps = intake_deps(tmp_path, config, producer, validator=spy)
     document = with_buyer_reference(EXAMPLES[0].read_bytes(), buyer_reference)
     async with intake_client(deps) as client:
-        doc = await problem(await post(client, document, portal_env), 422, "unroutable_invoice")
+        doc = await problem(await post(client, document, SECRETS), 422, "unroutable_invoice")
 
     assert "BT-10" == doc["errors"][0]["field"]
     assert buyer_reference in doc["detail"]
@@ -337,7 +341,7 @@ async def test_unroutable_bt10_gets_its_own_problem_type_before_validation(
     assert stored_nothing(deps, producer, tmp_path)
     assert (
         "refused at intake (422 unroutable_invoice)"
-        in explain_invoice(document, hub_config, validator()).render()
+        in explain_invoice(document, config, validator()).render()
     )
 
 
@@ -349,13 +353,12 @@ async def test_bt10_that_is_no_leitweg_id_but_starts_with_a_prefix_is_routed_wit
     buyer_reference: str,
     client: Any,
     producer: FakeProducer,
-    hub_config: HubConfig,
-    portal_env: dict[str, str],
+    config: HubConfig,
 ) -> None:
     document = with_buyer_reference(EXAMPLES[0].read_bytes(), buyer_reference)
     document = document.replace(b"RE-2026-0815", buyer_reference.encode()[:20])
 
-    resp = await post(client, document, portal_env)
+    resp = await post(client, document, SECRETS)
 
     assert 202 == resp.status, await resp.text()
     receipt = InvoiceReceipt.model_validate(await resp.json())
@@ -366,7 +369,7 @@ async def test_bt10_that_is_no_leitweg_id_but_starts_with_a_prefix_is_routed_wit
     event = SingleObjectCodec().decode(producer.messages[0][2])
     assert isinstance(event, InvoiceReceived)
     assert buyer_reference == event.invoice.leitweg_id
-    explained = explain_invoice(document, hub_config, validator())
+    explained = explain_invoice(document, config, validator())
     assert ("bensheim", ["bensheim/finance (einvoice.xrechnung)"]) == (
         explained.tenant,
         explained.targets,
@@ -378,23 +381,22 @@ async def test_missing_bt10_is_refused_with_every_finding_of_the_rules(
     deps: IntakeDeps,
     producer: FakeProducer,
     tmp_path: Path,
-    portal_env: dict[str, str],
 ) -> None:
     case = next(c for c in BROKEN if c.rule == "BR-DE-15")
 
-    doc = await problem(await post(client, case.document(), portal_env), 422, "invalid_invoice")
+    doc = await problem(await post(client, case.document(), SECRETS), 422, "invalid_invoice")
 
     assert "BR-DE-15" in {e["rule_id"] for e in doc["errors"]}
     assert stored_nothing(deps, producer, tmp_path)
 
 
 async def test_a_portal_not_serving_the_partner_is_refused_before_validation(
-    tmp_path: Path, hub_config: HubConfig, portal_env: dict[str, str]
+    tmp_path: Path, config: HubConfig
 ) -> None:
     spy = SpyValidator()
-    deps = intake_deps(tmp_path, hub_config, validator=spy)
+    deps = intake_deps(tmp_path, config, validator=spy)
     document = EXAMPLES[0].read_bytes()
-    headers = signed(document, portal_env["civento-standesamt"], portal="civento-standesamt")
+    headers = signed(document, SECRETS["civento-standesamt"], portal="civento-standesamt")
     headers["Content-Type"] = "application/xml"
     async with intake_client(deps) as client:
         resp = await client.post("/v1/invoices", data=document, headers=headers)
@@ -407,12 +409,12 @@ async def test_a_portal_not_serving_the_partner_is_refused_before_validation(
 
 
 async def test_a_crashed_validator_answers_503_and_stores_nothing(
-    tmp_path: Path, hub_config: HubConfig, portal_env: dict[str, str]
+    tmp_path: Path, config: HubConfig
 ) -> None:
     producer = FakeProducer()
-    deps = intake_deps(tmp_path, hub_config, producer, validator=SpyValidator(BrokenProcessPool()))
+    deps = intake_deps(tmp_path, config, producer, validator=SpyValidator(BrokenProcessPool()))
     async with intake_client(deps) as client:
-        resp = await post(client, EXAMPLES[0].read_bytes(), portal_env)
+        resp = await post(client, EXAMPLES[0].read_bytes(), SECRETS)
         await problem(resp, 503, "validation_unavailable")
     assert "Retry-After" in resp.headers
     assert stored_nothing(deps, producer, tmp_path)
@@ -446,14 +448,14 @@ async def test_the_pool_is_rebuilt_after_its_worker_died(monkeypatch: pytest.Mon
 
 
 def test_missing_rules_fail_the_start_naming_the_setting_and_the_fetch_script(
-    tmp_path: Path, hub_config: HubConfig, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, config: HubConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HUB_XRECHNUNG_RULES_DIR", str(tmp_path / "no-rules"))
     settings = HubSettings()
     assert tmp_path / "no-rules" == settings.xrechnung_rules_dir
 
     with pytest.raises(ConfigError) as info:
-        worker_deps(settings, hub_config, HubMetrics(CollectorRegistry()))
+        worker_deps(settings, config, HubMetrics(CollectorRegistry()))
 
     message = str(info.value)
     assert "HUB_XRECHNUNG_RULES_DIR" in message
@@ -462,9 +464,9 @@ def test_missing_rules_fail_the_start_naming_the_setting_and_the_fetch_script(
 
 
 async def test_an_app_that_builds_its_own_validator_does_not_start_without_rules(
-    tmp_path: Path, hub_config: HubConfig
+    tmp_path: Path, config: HubConfig
 ) -> None:
-    deps = intake_deps(tmp_path, hub_config)
+    deps = intake_deps(tmp_path, config)
     deps.validator, deps.xrechnung_rules_dir = None, tmp_path / "no-rules"
     app = create_intake_app(deps)
 
