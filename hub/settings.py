@@ -11,6 +11,10 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# where scripts/xrechnung.sh fetch puts the official rules (not imported from
+# hub.formats.xrechnung, which would load Saxon into every process reading settings)
+DEFAULT_XRECHNUNG_RULES_DIR = Path(__file__).resolve().parents[1] / ".cache" / "xrechnung"
+
 
 class HubSettings(BaseSettings):
     """Settings of every role; each role reads what it needs."""
@@ -57,6 +61,11 @@ class HubSettings(BaseSettings):
         "http://127.0.0.1:6066", description="where intake asks the tracker for journeys"
     )
 
+    xrechnung_rules_dir: Path = Field(
+        DEFAULT_XRECHNUNG_RULES_DIR,
+        description="the official XRechnung rules intake validates with "
+        "(scripts/xrechnung.sh fetch puts them into the default)",
+    )
     max_body_bytes: int = Field(25 * 1024 * 1024, description="largest accepted request body")
     signature_tolerance_seconds: int = Field(300, description="max age of X-Hub-Timestamp")
     produce_timeout_seconds: float = Field(

@@ -104,6 +104,8 @@ def load_attachments(request: DeliveryRequested, blobs: BlobStore) -> dict[str, 
     refs = list(request.application.attachments) if request.application else []
     if request.invoice is not None:
         refs.append(request.invoice.document)
+        if request.invoice.validation is not None:
+            refs.append(request.invoice.validation)
     found: dict[str, bytes] = {}
     for ref in refs:
         try:

@@ -133,6 +133,7 @@ class Invoice(_Model):
     seller_vat_id: str | None = None
     payable_amount: str | None = None
     document: AttachmentRef
+    validation: AttachmentRef | None = None  # intake's validation report (JSON)
 
 
 class Event(_Model):

@@ -17,6 +17,7 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,16 +30,20 @@ from hub import signing
 from hub.config import HubConfig
 from hub.events.codec import EventCodec
 from hub.events.models import (
-    INVOICE_SERVICE,
     ApplicationSubmitted,
     Envelope,
     Event,
-    InvoiceReceived,
 )
 from hub.events.topics import Topics
-from hub.ids import application_id, invoice_id, is_uuid
+from hub.ids import application_id, is_uuid
 from hub.intake.accept import Acceptor, NewCase, receipt_headers
-from hub.intake.invoice import InvoiceError, document_sha256, parse_invoice, to_invoice
+from hub.intake.invoices import (
+    IntakeValidator,
+    InvoiceValidator,
+    check_invoice,
+    invoice_case,
+    invoice_receipt,
+)
 from hub.intake.limits import LimitExceeded, check_json
 from hub.intake.openapi import openapi_document
 from hub.intake.problems import Problem
@@ -53,8 +58,8 @@ from hub.intake.submission import (
 from hub.intake.views import ApplicationStatus, InvoiceStatus
 from hub.kafka.producer import EventProducer
 from hub.metrics import HubMetrics
-from hub.routing.leitweg import LeitwegError, parse_leitweg_id
-from hub.routing.rules import ResponsibilityError, responsible_tenant, tenant_for_leitweg_id
+from hub.routing.rules import ResponsibilityError, responsible_tenant
+from hub.settings import DEFAULT_XRECHNUNG_RULES_DIR
 from hub.storage.blobs import BlobStore
 from hub.tracking.view import TrackedCase
 
@@ -81,6 +86,10 @@ class IntakeDeps:
     signature_tolerance_seconds: int
     http: httpx.AsyncClient | None = None
     serve_metrics: bool = True  # False where the process serves its metrics on another port
+    #: validates e-invoices; None: the app builds one pool from ``xrechnung_rules_dir`` at
+    #: start-up and closes it at shutdown (an injected one is the caller's to close)
+    validator: InvoiceValidator | None = None
+    xrechnung_rules_dir: Path = DEFAULT_XRECHNUNG_RULES_DIR
 
 
 APP_KEY = web.AppKey("intake", IntakeDeps)
@@ -257,59 +266,23 @@ class Intake:
         )
 
     async def submit_invoice(self, request: web.Request) -> web.Response:
-        """``POST /v1/invoices``: one XRechnung document (UBL or CII)."""
+        """``POST /v1/invoices``: one XRechnung document (UBL or CII); the checks after the
+        signature are :func:`hub.intake.invoices.check_invoice`'s."""
         deps = self.deps
         body = await read_body(request, deps.max_body_bytes, XML_TYPES)
         portal = _authenticate(request, body, deps)
-        try:
-            header = parse_invoice(body)
-        except InvoiceError as exc:
-            status = 400 if exc.kind == "malformed_xml" else 422
-            errors = [{"field": exc.field, "detail": str(exc)}] if exc.field else []
-            raise Problem(
-                status, exc.kind, "The e-invoice cannot be taken", str(exc), errors
-            ) from None
-        try:
-            leitweg = parse_leitweg_id(header.buyer_reference)
-        except LeitwegError as exc:
-            raise Problem(
-                422,
-                "invalid_leitweg_id",
-                "The buyer reference (BT-10) is not a valid Leitweg-ID",
-                str(exc),
-                errors=[{"field": "BT-10", "detail": str(exc)}],
-            ) from None
-        try:
-            tenant = tenant_for_leitweg_id(leitweg, deps.config.tenants)
-        except ResponsibilityError as exc:
-            raise _tenant_problem(exc, "BT-10") from None
-        self._check_portal_serves(portal, tenant.id)
-        case_id = invoice_id(
-            header.seller_key, header.invoice_number, header.issue_date.isoformat()
+        checked = await check_invoice(
+            body,
+            deps.config.tenants,
+            deps.validator,
+            deps.metrics,
+            lambda tenant: self._check_portal_serves(portal, tenant),
         )
-        digest = document_sha256(body)
-
-        def event(uris: list[str]) -> Event:
-            return InvoiceReceived(
-                envelope=Envelope(case_id=case_id, tenant=tenant.id, correlation_id=case_id),
-                portal=portal,
-                invoice=to_invoice(header, str(leitweg), digest, len(body), uris[0]),
-            )
-
-        return await self._answer(
-            NewCase(
-                case_id=case_id,
-                kind="invoice",
-                portal=portal,
-                tenant=tenant.id,
-                service=INVOICE_SERVICE,
-                fingerprint=digest,
-                documents=[(digest, body)],
-                topic=deps.topics.invoices,
-                build_event=event,
-                conflict_detail=f"invoice {header.invoice_number!r} of {header.issue_date} from "
-                "this seller was accepted before with different content",
-            )
+        accepted = await self.acceptor.accept(invoice_case(checked, portal, deps.topics.invoices))
+        return web.json_response(
+            invoice_receipt(checked, accepted, deps.metrics),
+            status=accepted.status,
+            headers=receipt_headers(accepted),
         )
 
     async def application_status(self, request: web.Request) -> web.Response:
@@ -469,5 +442,17 @@ def create_intake_app(deps: IntakeDeps) -> web.Application:
         if own and deps.http is not None:
             await deps.http.aclose()
 
+    async def invoice_validator(_app: web.Application) -> Any:
+        own = deps.validator is None
+        if own:
+            validator = IntakeValidator(deps.xrechnung_rules_dir)
+            await validator.start()
+            deps.validator = validator
+        yield
+        if own and isinstance(deps.validator, IntakeValidator):
+            await deps.validator.close()
+            deps.validator = None
+
     app.cleanup_ctx.append(http_client)
+    app.cleanup_ctx.append(invoice_validator)
     return app

@@ -7,6 +7,7 @@ own step (:func:`hub.routing.step.route_case`) decides where it goes.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -16,11 +17,18 @@ from hub.config import HubConfig
 from hub.config.tenants import Tenant
 from hub.delivery.connector import is_digital
 from hub.events.models import ApplicationSubmitted, Envelope, InvoiceReceived
+from hub.formats.xrechnung import RulesNotFoundError, XRechnungError, XRechnungValidator
 from hub.ids import application_id, invoice_id
-from hub.intake.invoice import InvoiceError, document_sha256, parse_invoice, to_invoice
+from hub.intake.invoice import (
+    InvoiceError,
+    document_sha256,
+    header_of,
+    read_invoice,
+    route_invoice,
+    to_invoice,
+)
 from hub.intake.submission import Submission, authority_of, to_application
-from hub.routing.leitweg import LeitwegError, parse_leitweg_id
-from hub.routing.rules import ResponsibilityError, responsible_tenant, tenant_for_leitweg_id
+from hub.routing.rules import ResponsibilityError, responsible_tenant
 from hub.routing.step import Routed, route_case
 
 
@@ -100,35 +108,77 @@ def explain_application(raw: bytes, config: HubConfig) -> Explanation:
     return _finish(exp, tenant, ApplicationSubmitted(envelope=envelope, application=app), config)
 
 
-def explain_invoice(raw: bytes, config: HubConfig) -> Explanation:
-    """How an XRechnung document would be routed, or why intake would refuse it."""
+@functools.cache
+def _validator() -> XRechnungValidator | None:
+    """The official rules, compiled once per process (None when they were not fetched)."""
     try:
-        header = parse_invoice(raw)
+        return XRechnungValidator()
+    except RulesNotFoundError:
+        return None
+
+
+def _validation_step(raw: bytes, validator: XRechnungValidator | None) -> str | None:
+    """None when the rules pass ``raw``; else why intake refuses it (as intake would say)."""
+    if validator is None:
+        return None
+    try:
+        report = validator.validate(raw)
+    except XRechnungError as exc:
+        return f"intake refuses it (422 {exc.kind}): {exc}"
+    if report.valid:
+        return None
+    rules = ", ".join(sorted(report.rule_ids("fatal")))
+    return f"intake refuses it (422 invalid_invoice): {report.rules} found {rules}"
+
+
+def explain_invoice(
+    raw: bytes, config: HubConfig, validator: XRechnungValidator | None = None
+) -> Explanation:
+    """How an XRechnung document would be routed, or why intake would refuse it: the same
+    parsing, BT-10 routing (:func:`~hub.intake.invoice.route_invoice`) and official validation
+    intake runs. ``validator`` defaults to one built from the fetched rules; without them the
+    validation step says it was skipped."""
+    try:
+        parsed = read_invoice(raw)
+        buyer_reference = parsed.value("BT-10")
+        route = route_invoice(buyer_reference, config.tenants) if buyer_reference else None
     except InvoiceError as exc:
-        return Explanation("refused", [f"intake refuses it ({exc.kind}): {exc}"])
-    exp = Explanation(
-        "routed", [f"{header.syntax.upper()} {header.document_type} {header.invoice_number}"]
+        status = 400 if exc.kind == "malformed_xml" else 422
+        return Explanation(f"refused at intake ({status} {exc.kind})", [str(exc)])
+    validator = validator or _validator()
+    refusal = _validation_step(raw, validator)
+    exp = Explanation("routed", [f"{parsed.syntax.upper()} {parsed.document_type}"])
+    if route is None:
+        exp.steps.append("BT-10 (buyer reference) is missing: nowhere to route (BR-DE-15)")
+        exp.outcome = "refused at intake (422 invalid_invoice)"
+        return exp
+    exp.tenant = route.tenant.id
+    exp.steps.append(
+        f"BT-10 {route.leitweg_id}: longest prefix {route.prefix} -> tenant {route.tenant.id}"
+    )
+    if route.note:
+        exp.steps.append(route.note)
+    if refusal is not None:
+        exp.steps.append(refusal)
+        exp.outcome = f"refused at intake ({refusal.split('(', 1)[1].split(')', 1)[0]})"
+        return exp
+    exp.steps.append(
+        "official XRechnung rules: passed"
+        if validator is not None
+        else "official XRechnung rules: not checked (run scripts/xrechnung.sh fetch)"
     )
     try:
-        leitweg = parse_leitweg_id(header.buyer_reference)
-    except LeitwegError as exc:
-        exp.steps.append(f"BT-10 {header.buyer_reference!r}: {exc}")
-        exp.outcome = "refused at intake (422 invalid_leitweg_id)"
+        header = header_of(parsed)
+    except InvoiceError as exc:
+        exp.steps.append(f"intake refuses it ({exc.kind}): {exc}")
+        exp.outcome = f"refused at intake (422 {exc.kind})"
         return exp
-    try:
-        tenant = tenant_for_leitweg_id(leitweg, config.tenants)
-    except ResponsibilityError as exc:
-        exp.steps.append(exc.detail)
-        exp.outcome = f"refused at intake (422 {exc.reason})"
-        return exp
-    prefix = max((p for p in tenant.leitweg_ids if leitweg.grob.startswith(p)), key=len)
-    exp.tenant = tenant.id
-    exp.steps.append(f"Leitweg-ID {leitweg}: longest prefix {prefix} -> tenant {tenant.id}")
+    tenant = route.tenant
     if tenant.invoices:
         exp.steps.append(f"invoices -> {', '.join(tenant.invoices.to)}")
     case_id = invoice_id(header.seller_key, header.invoice_number, header.issue_date.isoformat())
     digest = document_sha256(raw)
-    invoice = to_invoice(header, str(leitweg), digest, len(raw), f"blob:sha256:{digest}")
+    invoice = to_invoice(header, route.leitweg_id, digest, len(raw), f"blob:sha256:{digest}")
     envelope = Envelope(case_id=case_id, tenant=tenant.id, correlation_id=case_id)
     case = InvoiceReceived(envelope=envelope, portal="", invoice=invoice)
     return _finish(exp, tenant, case, config)

@@ -1,16 +1,30 @@
-"""XRechnung documents at the edge: safe parsing and the header fields the hub routes by.
+"""XRechnung documents at the edge: safe parsing, the header fields, routing by BT-10.
 
 Both syntaxes of EN 16931 are read: UBL 2.1 (``Invoice``, ``CreditNote``) and
 UN/CEFACT CII (``CrossIndustryInvoice``). Parsing refuses DTDs, entity
-declarations and external references (no XXE, no entity expansion); the body
-size is limited by intake before it gets here. Only what routing and
-identification need is extracted here; full EN 16931 / XRechnung validation is
-the e-invoice connector's job.
+declarations and external references (no XXE, no entity expansion) and depth or
+element bombs; the body size is limited by intake before it gets here.
+
+Intake reads a document in two steps around the official validation
+(:mod:`hub.intake.invoices`): :func:`read_invoice` parses it safely and gives
+BT-10 for routing without requiring anything else (a missing invoice number is
+the rules' finding, not a header error), and after the rules passed,
+:func:`header_of` takes the header terms the hub identifies the case by.
+
+Routing (:func:`route_invoice`) tolerates real BT-10 values: XRechnung requires
+BT-10 to be present, not to be a valid Leitweg-ID. The routing key is the
+Grobadressierung: the leading 2-12 digits up to the first hyphen (or the end).
+A valid Leitweg-ID routes by its Grobadressierung; a value that is not a valid
+Leitweg-ID (wrong check digits, odd Feinadressierung) but whose leading digits
+start with a configured prefix routes the same way, with a warning in the
+receipt; anything else (no leading digits, no prefix matches) is unroutable.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from xml.etree.ElementTree import Element
@@ -18,8 +32,10 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError, fromstring
 
+from hub.config.tenants import Tenant
 from hub.events.models import AttachmentRef, Invoice
 from hub.intake.limits import MAX_XML_DEPTH, MAX_XML_ELEMENTS
+from hub.routing.leitweg import LeitwegError, parse_leitweg_id
 
 UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -150,8 +166,23 @@ def check_structure(data: bytes) -> None:
         raise InvoiceError("malformed_xml", f"not well-formed XML: {exc}") from None
 
 
-def parse_invoice(data: bytes) -> InvoiceHeader:
-    """Parse an XRechnung document safely and extract its header; raises :class:`InvoiceError`."""
+@dataclass(frozen=True)
+class ParsedInvoice:
+    """A safely parsed XRechnung document whose root is a UBL or CII invoice."""
+
+    root: Element
+    syntax: str  # ubl | cii
+    document_type: str  # Invoice | CreditNote | CrossIndustryInvoice
+    paths: Mapping[str, str]  # business term -> path from the root
+
+    def value(self, bt: str) -> str | None:
+        """The text of business term ``bt`` (e.g. ``BT-10``), or None when absent or empty."""
+        return _text(self.root, self.paths[bt])
+
+
+def read_invoice(data: bytes) -> ParsedInvoice:
+    """Parse an XRechnung document safely (structure checks first, then the tree) and check
+    its root; raises :class:`InvoiceError`."""
     check_structure(data)
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
@@ -163,25 +194,28 @@ def parse_invoice(data: bytes) -> InvoiceHeader:
         root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
     )
     if namespace in (UBL_INVOICE, UBL_CREDIT_NOTE):
-        syntax, paths = "ubl", dict(_UBL_PATHS)
+        paths = dict(_UBL_PATHS)
         paths["BT-3"] = (
             "cbc:InvoiceTypeCode" if namespace == UBL_INVOICE else "cbc:CreditNoteTypeCode"
         )
-    elif namespace == CII and local == "CrossIndustryInvoice":
-        syntax, paths = "cii", _CII_PATHS
-    else:
-        raise InvoiceError(
-            "unsupported_document",
-            f"root element {local!r} in namespace {namespace or '(none)'!r} is neither UBL "
-            "Invoice/CreditNote nor CII CrossIndustryInvoice",
-        )
-    values = {bt: _text(root, path) for bt, path in paths.items()}
+        return ParsedInvoice(root, "ubl", local, paths)
+    if namespace == CII and local == "CrossIndustryInvoice":
+        return ParsedInvoice(root, "cii", local, _CII_PATHS)
+    raise InvoiceError(
+        "unsupported_document",
+        f"root element {local!r} in namespace {namespace or '(none)'!r} is neither UBL "
+        "Invoice/CreditNote nor CII CrossIndustryInvoice",
+    )
+
+
+def header_of(parsed: ParsedInvoice) -> InvoiceHeader:
+    """The header of a parsed document; raises :class:`InvoiceError` when a required term is
+    missing (which the official rules report first) or BT-2 is not a date."""
+    values = {bt: parsed.value(bt) for bt in parsed.paths}
     missing = [bt for bt in REQUIRED if not values.get(bt)]
     if missing:
-        kind = "leitweg_id_missing" if missing == ["BT-10"] else "validation_failed"
-        raise InvoiceError(
-            kind, f"required business terms missing: {', '.join(missing)}", missing[0]
-        )
+        detail = f"required business terms missing: {', '.join(missing)}"
+        raise InvoiceError("validation_failed", detail, missing[0])
 
     def req(bt: str) -> str:
         value = values[bt]
@@ -189,10 +223,10 @@ def parse_invoice(data: bytes) -> InvoiceHeader:
         return value
 
     return InvoiceHeader(
-        syntax=syntax,
-        document_type=local,
+        syntax=parsed.syntax,
+        document_type=parsed.document_type,
         invoice_number=req("BT-1"),
-        issue_date=_parse_date(req("BT-2"), syntax),
+        issue_date=_parse_date(req("BT-2"), parsed.syntax),
         type_code=req("BT-3"),
         currency=req("BT-5"),
         buyer_reference=req("BT-10"),
@@ -203,8 +237,73 @@ def parse_invoice(data: bytes) -> InvoiceHeader:
     )
 
 
-def to_invoice(header: InvoiceHeader, leitweg_id: str, sha256: str, size: int, uri: str) -> Invoice:
-    """The event form of an accepted invoice (the document by reference)."""
+def parse_invoice(data: bytes) -> InvoiceHeader:
+    """Parse an XRechnung document safely and extract its header; raises :class:`InvoiceError`."""
+    return header_of(read_invoice(data))
+
+
+_GROB = re.compile(r"^(\d{2,12})(?:-|$)")
+
+
+@dataclass(frozen=True)
+class InvoiceRoute:
+    """Where an invoice goes by its BT-10: the tenant and the configured prefix that matched.
+
+    ``leitweg_id`` is the normalised Leitweg-ID, or BT-10 as given (trimmed) when it is not a
+    valid one; ``note`` then says why, for the receipt.
+    """
+
+    tenant: Tenant
+    prefix: str
+    leitweg_id: str
+    note: str | None = None
+
+
+def route_invoice(buyer_reference: str, tenants: Mapping[str, Tenant]) -> InvoiceRoute:
+    """Route by BT-10 (see the module docstring); raises :class:`InvoiceError` with kind
+    ``unroutable_invoice``."""
+    value = buyer_reference.strip()
+    note = None
+    try:
+        leitweg = parse_leitweg_id(value)
+        grob, normalised = leitweg.grob, str(leitweg)
+    except LeitwegError as exc:
+        match = _GROB.match(value)
+        if match is None:
+            raise InvoiceError(
+                "unroutable_invoice",
+                f"BT-10 {value!r} is not a Leitweg-ID and does not start with the digits of "
+                f"one ({exc})",
+                "BT-10",
+            ) from None
+        grob, normalised, note = match[1], value, f"BT-10 is not a valid Leitweg-ID: {exc}"
+    best: tuple[str, Tenant] | None = None
+    for tenant in tenants.values():
+        for prefix in tenant.leitweg_ids:
+            if grob.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
+                best = (prefix, tenant)
+    if best is None:
+        raise InvoiceError(
+            "unroutable_invoice",
+            f"no partner receives invoices for BT-10 {value!r} (Grobadressierung {grob})",
+            "BT-10",
+        )
+    if note is not None:
+        note += f"; routed by its Grobadressierung {grob} (prefix {best[0]})"
+    return InvoiceRoute(best[1], best[0], normalised, note)
+
+
+def to_invoice(
+    header: InvoiceHeader,
+    leitweg_id: str,
+    sha256: str,
+    size: int,
+    uri: str,
+    *,
+    validation: AttachmentRef | None = None,
+) -> Invoice:
+    """The event form of an accepted invoice (the document, and intake's validation report,
+    by reference)."""
     return Invoice(
         syntax=header.syntax,
         document_type=header.document_type,
@@ -225,6 +324,7 @@ def to_invoice(header: InvoiceHeader, leitweg_id: str, sha256: str, size: int, u
             sha256=sha256,
             uri=uri,
         ),
+        validation=validation,
     )
 
 

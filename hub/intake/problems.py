@@ -94,12 +94,30 @@ PROBLEM_TYPES: dict[str, dict[str, ProblemType]] = {
         ("xml_too_deep", 422, "elements nested deeper than 64 levels"),
         ("xml_too_large", 422, "more than 500,000 elements"),
         ("unsupported_document", 422, "neither UBL Invoice/CreditNote nor CII"),
-        ("validation_failed", 422, "a required business term is missing (errors[].field)"),
-        ("leitweg_id_missing", 422, "BT-10, the buyer reference, is missing"),
-        ("invalid_leitweg_id", 422, "BT-10 is not a valid Leitweg-ID"),
-        ("unknown_leitweg_id", 422, "no partner receives invoices for that Leitweg-ID"),
+        (
+            "unroutable_invoice",
+            422,
+            "BT-10 names no partner: no configured Leitweg-ID prefix matches its leading digits",
+        ),
+        (
+            "unsupported_specification",
+            422,
+            "BT-24 is not XRechnung 3.0 (CIUS or extension): no rules to check it",
+        ),
+        (
+            "invalid_invoice",
+            422,
+            "the official EN 16931 / XRechnung rules (XML Schema, Schematron) found fatal "
+            "errors; errors[] has each one's rule_id, severity, location and text (detail)",
+        ),
+        ("validation_failed", 422, "a term the hub identifies invoices by is unusable (BT-2)"),
         ("internal_error", 500, "an unexpected error; errorId is in the hub's log"),
         ("broker_unavailable", 503, "Kafka did not acknowledge: nothing was stored, retry"),
+        (
+            "validation_unavailable",
+            503,
+            "the validator's worker process failed: nothing was stored, retry",
+        ),
     ),
     "read_status": _types(
         ("unauthenticated", 401, "signature headers missing or wrong, or timestamp off"),

@@ -24,6 +24,26 @@ class ApplicationReceipt(_View):
     statusUrl: str = Field(description="where to read the status (signed GET)")  # noqa: N815
 
 
+class FieldError(_View):
+    """One offending field (a JSON pointer for submissions, a business term for invoices) or
+    one finding of the official XRechnung rules (``rule_id``, ``severity``, ``location``)."""
+
+    pointer: str | None = None
+    field: str | None = Field(None, description="EN 16931 business term, e.g. BT-10")
+    rule_id: str | None = Field(
+        None,
+        description="the failed rule: BR-CO-15, BR-DE-15, PEPPOL-EN16931-R054, or XSD for the "
+        "XML Schema",
+    )
+    severity: Literal["fatal", "warning"] | None = Field(
+        None, description="fatal refuses the invoice (422); a warning never does"
+    )
+    location: str | None = Field(
+        None, description="XPath of the offending node (schema errors: line N, path)"
+    )
+    detail: str = Field(description="what is wrong: for a rule, the rule's own text")
+
+
 class InvoiceReceipt(_View):
     """``202``/``200`` answer to ``POST /v1/invoices``."""
 
@@ -33,6 +53,11 @@ class InvoiceReceipt(_View):
     service: Literal["xrechnung"] = "xrechnung"
     receivedAt: str  # noqa: N815
     statusUrl: str  # noqa: N815
+    warnings: list[FieldError] | None = Field(
+        None,
+        description="the official rules' warnings (should-rules) and, when BT-10 is not a valid "
+        "Leitweg-ID but was routed by its leading digits, a note on BT-10; never a refusal",
+    )
 
 
 class _Status(JourneyView):
@@ -52,14 +77,6 @@ class InvoiceStatus(_Status):
     """``GET /v1/invoices/{id}``: the journey of an e-invoice."""
 
     invoiceId: str  # noqa: N815
-
-
-class FieldError(_View):
-    """One offending field: a JSON pointer (submissions) or a business term (invoices)."""
-
-    pointer: str | None = None
-    field: str | None = Field(None, description="EN 16931 business term, e.g. BT-10")
-    detail: str
 
 
 class ProblemDocument(BaseModel):

@@ -16,6 +16,7 @@ from hub.context import StageContext
 from hub.events.codec import codec_from_settings
 from hub.events.topics import Topics
 from hub.intake.api import IntakeDeps, create_intake_app
+from hub.intake.invoices import check_rules_dir
 from hub.intake.receipts import ReceiptStore
 from hub.kafka.admin import ensure_topics
 from hub.kafka.config import KafkaConnection
@@ -34,7 +35,9 @@ log = structlog.get_logger("hub.worker")
 def intake_deps(
     settings: HubSettings, config: HubConfig, metrics: HubMetrics, *, serve_metrics: bool = True
 ) -> IntakeDeps:
-    """Intake's collaborators, built from settings."""
+    """Intake's collaborators, built from settings; raises :class:`~hub.config.ConfigError`
+    when the XRechnung rules are missing (the app builds its validator from them at start-up)."""
+    check_rules_dir(settings.xrechnung_rules_dir)
     return IntakeDeps(
         config=config,
         topics=Topics(settings.topic_prefix),
@@ -50,6 +53,7 @@ def intake_deps(
         max_body_bytes=settings.max_body_bytes,
         signature_tolerance_seconds=settings.signature_tolerance_seconds,
         serve_metrics=serve_metrics,
+        xrechnung_rules_dir=settings.xrechnung_rules_dir,
     )
 
 

@@ -34,7 +34,7 @@ def _fresh_invoice(stem: str, tag: str) -> bytes:
 
 
 @pytest.mark.parametrize("stem", sorted(INVOICE_TENANT))
-def test_sample_invoice_lands_in_its_tenants_finance_mailbox_unchanged(
+def test_sample_invoice_lands_in_its_tenants_finance_inbox_unchanged(
     running_hub: HubDriver, stem: str
 ) -> None:
     document = _fresh_invoice(stem, "e2e")
@@ -45,34 +45,33 @@ def test_sample_invoice_lands_in_its_tenants_finance_mailbox_unchanged(
     assert 202 == posted.status, posted.body
     case_id = posted.body["invoiceId"]
     view = running_hub.wait_final(case_id, kind="invoice")
-    assert (tenant, "xrechnung", "media_break") == (view["tenant"], view["service"], view["status"])
-    assert ["manual_route"] == view["reasons"]
+    assert (tenant, "xrechnung", "completed") == (view["tenant"], view["service"], view["status"])
+    assert [] == view["reasons"]
     did = delivery_id(case_id, tenant, "finance")
-    files = [p for p in running_hub.inbox(tenant, "finance") if p.name.startswith(did)]
-    assert 1 == len(files)
-    assert document == files[0].read_bytes()
+    folders = [p for p in running_hub.inbox(tenant, "finance") if p.name.startswith(did)]
+    assert 1 == len(folders)
+    assert document == (folders[0] / "rechnung.xml").read_bytes()
     assert 200 == running_hub.post_invoice(document).status  # a repeat is answered, not re-sent
 
 
 @pytest.mark.parametrize(
     ("replace", "status", "kind"),
     [
-        (b"064310002002-FINANZEN-59", 422, "invalid_leitweg_id"),  # check digits wrong below
-        (b"991-33333TEST-33", 422, "unknown_leitweg_id"),  # valid, but no partner has it
-        (b"", 422, "leitweg_id_missing"),
+        (b"991-33333TEST-33", 422, "unroutable_invoice"),  # valid, but no partner has it
+        (b"Einkauf", 422, "unroutable_invoice"),  # not even the digits of a Leitweg-ID
+        (b"", 422, "invalid_invoice"),  # BT-10 missing: BR-DE-15, with every other finding
     ],
 )
 def test_invoice_with_unusable_leitweg_id_is_refused_and_nothing_is_stored(
     running_hub: HubDriver, replace: bytes, status: int, kind: str
 ) -> None:
     document = _fresh_invoice("ubl-bensheim-gruenpflege", kind)
-    new_reference = b"064310002002-FINANZEN-58" if kind == "invalid_leitweg_id" else replace
-    if kind == "leitweg_id_missing":
+    if not replace:
         document = document.replace(
             b"<cbc:BuyerReference>064310002002-FINANZEN-59</cbc:BuyerReference>", b""
         )
     else:
-        document = document.replace(b"064310002002-FINANZEN-59", new_reference)
+        document = document.replace(b"064310002002-FINANZEN-59", replace)
     blobs_before = sorted(running_hub.hub.blob_dir.rglob("*"))
 
     result = running_hub.post_invoice(document)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import copy
+import functools
 import hashlib
 import json
 import time
@@ -31,6 +32,7 @@ from hub.events.models import (
 from hub.events.topics import Topics
 from hub.ids import application_id, delivery_id
 from hub.intake.api import IntakeDeps, create_intake_app
+from hub.intake.invoices import IntakeValidator, InvoiceValidator
 from hub.intake.receipts import ReceiptStore
 from hub.intake.submission import Submission, decode_attachments, to_application
 from hub.kafka.producer import ProduceError
@@ -243,6 +245,13 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
+@functools.cache
+def shared_validator() -> IntakeValidator:
+    """One XRechnung validation pool per test process: its worker starts (and compiles the
+    rules) on the first invoice, not for tests that post none."""
+    return IntakeValidator(PROJECT_ROOT / ".cache" / "xrechnung")
+
+
 def intake_deps(
     tmp_path: Path,
     config: HubConfig,
@@ -250,8 +259,10 @@ def intake_deps(
     *,
     max_body_bytes: int = 2_000_000,
     tolerance_seconds: int = 300,
+    validator: InvoiceValidator | None = None,
 ) -> IntakeDeps:
-    """Intake collaborators: real local stores in ``tmp_path``, fake producer, fresh metrics."""
+    """Intake collaborators: real local stores in ``tmp_path``, fake producer, fresh metrics,
+    the shared validator unless ``validator`` is given."""
     return IntakeDeps(
         config=config,
         topics=Topics(),
@@ -263,6 +274,7 @@ def intake_deps(
         tracker_url=closed_port_url(),
         max_body_bytes=max_body_bytes,
         signature_tolerance_seconds=tolerance_seconds,
+        validator=validator if validator is not None else shared_validator(),
     )
 
 

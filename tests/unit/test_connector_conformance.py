@@ -23,6 +23,10 @@ class TestDmsXdomea(ConnectorConformance):
     ]
 
 
+class TestEinvoiceXRechnung(ConnectorConformance):
+    kind = "einvoice.xrechnung"
+
+
 class TestManualMailbox(ConnectorConformance):
     kind = "manual.mailbox"
 
