@@ -367,14 +367,17 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def _warn_unknown_variables(args: argparse.Namespace) -> None:
-    """Tell about ``HUB_`` variables nobody reads (the roles log this themselves)."""
+#: commands that reach the broker with the settings: a typo there means talking to the wrong one
+WARN_UNKNOWN_VARIABLES = frozenset({"dlq"})
+
+
+def _warn_unknown_variables() -> None:
+    """Tell about ``HUB_`` variables nobody reads (the roles log this themselves at start-up)."""
     import os
 
     from hub.settings import HubSettings, unknown_variables, variables_named_in
 
-    config_dir = getattr(args, "dir", None) if args.command == "config" else None
-    named = variables_named_in(config_dir or HubSettings().config_dir)
+    named = variables_named_in(HubSettings().config_dir)
     for unknown in unknown_variables(os.environ, also_known=named):
         print(f"hub: warning: {unknown}", file=sys.stderr)
 
@@ -387,8 +390,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     try:
-        if COMMANDS[args.command] is not _run_roles and args.command != "connector":
-            _warn_unknown_variables(args)
+        if args.command in WARN_UNKNOWN_VARIABLES:
+            _warn_unknown_variables()
         return COMMANDS[args.command](args)
     except ValidationError as exc:
         if exc.title != HubSettings.__name__:

@@ -284,10 +284,10 @@ class HubMetrics:
 
 def tenant_services(tenant: Tenant) -> list[str]:
     """The service labels a tenant's cases can carry: the services its rules name, ``other``
-    when a ``*`` rule or a fallback takes the rest, ``xrechnung`` when it receives e-invoices."""
+    (taken by a ``*`` rule or a fallback, or quarantined for want of a rule), ``xrechnung``
+    when it receives e-invoices."""
     named = sorted({r.service for r in tenant.routes if r.service != "*"})
-    if tenant.fallback is not None or any(r.service == "*" for r in tenant.routes):
-        named.append(OTHER_SERVICE)
+    named.append(OTHER_SERVICE)
     if tenant.invoices is not None:
         named.append(INVOICE_SERVICE)
     return named
