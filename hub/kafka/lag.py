@@ -176,5 +176,6 @@ class BrokerLag:
         with self._lock:
             meta = self._client().list_topics(topic, timeout=timeout).topics.get(topic)
         parts = sorted(meta.partitions) if meta is not None and meta.error is None else []
-        self._partitions[topic] = (now, parts)
+        if parts:  # a topic not created yet is asked for again next time
+            self._partitions[topic] = (now, parts)
         return parts
