@@ -222,9 +222,16 @@ def _portal_secrets(given: str | None) -> Callable[[str], str | None]:
 
 
 def _submit(files: list[Path], url: str, secret: str | None, portal: str | None) -> int:
+    import httpx
+
+    from hub.config import ConfigError
     from hub.intake.client import IntakeClient
 
-    secret_of = _portal_secrets(secret)
+    try:
+        secret_of = _portal_secrets(secret)
+    except ConfigError as exc:
+        print(f"configuration invalid:\n{exc}", file=sys.stderr)
+        return 2
     failed = 0
     for path in files:
         try:
@@ -248,6 +255,11 @@ def _submit(files: list[Path], url: str, secret: str | None, portal: str | None)
         client = IntakeClient(url, sender, key)
         try:
             result = client.submit_invoice(body) if is_invoice else client.submit(body)
+        except httpx.HTTPError as exc:
+            # every further file would fail the same way
+            print(f"hub submit: intake at {url} unreachable ({exc or type(exc).__name__}); "
+                  f"is it running? (--url)", file=sys.stderr)  # fmt: skip
+            return 1
         finally:
             client.close()
         case_id = result.body.get("invoiceId") or result.body.get("applicationId")
@@ -370,7 +382,35 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+#: commands that reach the broker with the settings: a typo there means talking to the wrong one
+WARN_UNKNOWN_VARIABLES = frozenset({"dlq"})
+
+
+def _warn_unknown_variables() -> None:
+    """Tell about ``HUB_`` variables nobody reads (the roles log this themselves at start-up)."""
+    import os
+
+    from hub.settings import HubSettings, unknown_variables, variables_named_in
+
+    named = variables_named_in(HubSettings().config_dir)
+    for unknown in unknown_variables(os.environ, also_known=named):
+        print(f"hub: warning: {unknown}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hub`` command."""
+    from pydantic import ValidationError
+
+    from hub.settings import HubSettings, settings_problems
+
     args = _parser().parse_args(argv)
-    return COMMANDS[args.command](args)
+    try:
+        if args.command in WARN_UNKNOWN_VARIABLES:
+            _warn_unknown_variables()
+        return COMMANDS[args.command](args)
+    except ValidationError as exc:
+        if exc.title != HubSettings.__name__:
+            raise
+        for line in settings_problems(exc):
+            print(f"hub: invalid setting {line}", file=sys.stderr)
+        return 2

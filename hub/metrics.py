@@ -2,16 +2,39 @@
 
 Names follow Prometheus conventions: ``hub_`` prefix, base units, ``_total``
 counters. Labels are bounded: tenant, service (Leistungsschluessel), connector,
-kind, outcome, reason, stage; never a case id.
+kind, outcome, reason, stage; never a case id. ``service`` is a service the
+configuration names (a Leistungsschluessel of a rule, or ``xrechnung``), else
+``other``: see :meth:`HubMetrics.service_label`.
+
+A labelled series appears with its first increment, and ``increase()`` cannot see
+that first step, so :meth:`HubMetrics.prepare` creates the label sets the rules and
+alerts divide by at 0 when a process starts.
 """
 
 from __future__ import annotations
 
 import platform
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 from hub import __version__
+
+if TYPE_CHECKING:
+    from hub.config import HubConfig
+    from hub.config.tenants import Tenant
+
+#: the service label of a case whose service no rule names
+OTHER_SERVICE = "other"
+#: the service label of e-invoices
+INVOICE_SERVICE = "xrechnung"
+DELIVERY_OUTCOMES = ("delivered", "rejected", "gave_up")
+CALLBACK_OUTCOMES = ("delivered", "gave_up")
+INVOICE_OUTCOMES = ("valid", "invalid")
+#: the first reasons a case of a configured tenant can end with as a media break
+#: (``hub.tracking.step``: the part before ``:`` of its first reason)
+MEDIA_BREAK_REASONS = ("gave_up", "manual_route", "no_route", "rejected")
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400)
 
@@ -21,6 +44,7 @@ class HubMetrics:
 
     def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
         self.registry = registry
+        self.services: frozenset[str] = frozenset({INVOICE_SERVICE})
         self.cases_received = Counter(
             "hub_cases_received_total",
             "Cases accepted by intake (repeats not counted); kind is application or invoice",
@@ -194,3 +218,76 @@ class HubMetrics:
             ["agent"],
             registry=registry,
         )
+
+    def service_label(self, service: str) -> str:
+        """``service`` as a label value: one the configuration names, else ``other``."""
+        return service if service in self.services else OTHER_SERVICE
+
+    def prepare(
+        self,
+        config: HubConfig,
+        roles: Collection[str],
+        connectors: Iterable[tuple[str, str]] | None = None,
+    ) -> HubMetrics:
+        """Bound the service label by ``config`` and create, at 0, the label sets that the
+        rules and alerts of the ``roles`` this process runs need (see the module docstring).
+
+        ``connectors`` are the (tenant, connector) instances this process runs (default all).
+        Returns ``self``.
+        """
+        self.services = config.services
+        for role in roles:
+            self.role_ready.labels(role).set(0)
+        tenants = sorted(config.tenants.values(), key=lambda t: t.id)
+        per_tenant = [(t.id, s) for t in tenants for s in tenant_services(t)]
+        if "intake" in roles:
+            self._prepare_intake(tenants, per_tenant)
+        if "router" in roles:
+            for tenant, service in per_tenant:
+                self.cases_routed.labels(tenant, service)
+        if "connector" in roles:
+            self._prepare_connectors(tenants, connectors)
+        if "tracker" in roles:
+            for tenant, service in per_tenant:
+                self.cases_completed.labels(tenant, service, "false", "none")
+                for reason in MEDIA_BREAK_REASONS:
+                    self.cases_completed.labels(tenant, service, "true", reason)
+                self.cases_recovered.labels(tenant, service)
+        if "notifier" in roles:
+            for portal in sorted(p for p, c in config.portals.items() if c.callback is not None):
+                for outcome in CALLBACK_OUTCOMES:
+                    self.callbacks.labels(portal, outcome)
+        return self
+
+    def _prepare_connectors(
+        self, tenants: list[Tenant], connectors: Iterable[tuple[str, str]] | None
+    ) -> None:
+        every = [(t, cid) for t in tenants for cid in t.connectors]
+        chosen = None if connectors is None else set(connectors)
+        for t, cid in every:
+            if chosen is None or (t.id, cid) in chosen:
+                kind = t.connectors[cid].kind
+                for outcome in DELIVERY_OUTCOMES:
+                    self.deliveries.labels(t.id, cid, kind, outcome)
+                self.delivery_retries.labels(t.id, cid, kind)
+                self.connector_parked.labels(t.id, cid).set(0)
+
+    def _prepare_intake(self, tenants: list[Tenant], per_tenant: list[tuple[str, str]]) -> None:
+        for tenant, service in per_tenant:
+            kind = "invoice" if service == INVOICE_SERVICE else "application"
+            self.cases_received.labels(kind, tenant, service)
+        for t in tenants:
+            for prefix in t.leitweg_ids:
+                for outcome in INVOICE_OUTCOMES:
+                    self.invoices_validated.labels(t.id, prefix, outcome)
+
+
+def tenant_services(tenant: Tenant) -> list[str]:
+    """The service labels a tenant's cases can carry: the services its rules name, ``other``
+    (taken by a ``*`` rule or a fallback, or quarantined for want of a rule), ``xrechnung``
+    when it receives e-invoices."""
+    named = sorted({r.service for r in tenant.routes if r.service != "*"})
+    named.append(OTHER_SERVICE)
+    if tenant.invoices is not None:
+        named.append(INVOICE_SERVICE)
+    return named

@@ -1,14 +1,21 @@
 """Process settings from the environment (``HUB_`` prefix, ``__`` for nesting).
 
 Tenants and portals are configuration files (see :mod:`hub.config`); these are
-the knobs of one process. Secrets are ``SecretStr`` and masked in dumps.
+the knobs of one process. Secrets are ``SecretStr`` and masked in dumps. A ``HUB_``
+variable that is neither a setting nor read elsewhere (a typo such as
+``HUB_KAFKA_BOOTSRAP``) would be ignored silently; :func:`unknown_variables` finds
+them, and every role warns about them at start-up.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # where scripts/xrechnung.sh fetch puts the official rules (not imported from
@@ -84,6 +91,9 @@ class HubSettings(BaseSettings):
     reconcile_interval_seconds: float = Field(
         60.0, gt=0, description="how often the tracker looks for such cases"
     )
+    metrics_interval_seconds: float = Field(
+        10.0, gt=0, description="how often lag, dead-letter depth and readiness gauges refresh"
+    )
     stall_seconds: float = Field(
         180.0,
         gt=0,
@@ -106,3 +116,74 @@ class HubSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|console)$")
+
+
+PREFIX = "HUB_"
+#: ``HUB_`` variables read outside this model: by the tenant files (``${HUB_VAR_DIR}``), and
+#: by modules that look them up where they are used
+OTHER_VARIABLES = frozenset(
+    {
+        "HUB_VAR_DIR",  # tenant files: where directory transports drop (config/tenants/*.yaml)
+        "HUB_MAPPINGS_DIR",  # hub.connectors.procedure_rest.mappings
+        "HUB_XRECHNUNG_RULES_DIR",  # hub.formats.xrechnung.rules
+        "HUB_PDF_FONT_ROOT",  # hub.formats.pdf.fonts
+        "HUB_STATUS_URLS",  # hub status (hub.reporting.cli)
+    }
+)
+_NAMED = re.compile(r"\bHUB_[A-Z0-9_]+\b")
+
+
+def setting_variables() -> frozenset[str]:
+    """The environment variable of every setting."""
+    return frozenset(PREFIX + name.upper() for name in HubSettings.model_fields)
+
+
+@dataclass(frozen=True)
+class UnknownVariable:
+    """A ``HUB_`` variable the hub does not read, and the setting it may have meant."""
+
+    name: str
+    suggestion: str | None
+
+    def __str__(self) -> str:
+        hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
+        return f"{self.name} is not a hub setting and is ignored{hint}"
+
+
+def variables_named_in(config_dir: Path) -> frozenset[str]:
+    """``HUB_`` names the configuration files mention (secret references, ``${...}``)."""
+    names: set[str] = set()
+    for path in sorted(config_dir.rglob("*.y*ml")) if config_dir.is_dir() else []:
+        try:
+            names.update(_NAMED.findall(path.read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue
+    return frozenset(names)
+
+
+def unknown_variables(
+    environ: Mapping[str, str], *, also_known: Iterable[str] = ()
+) -> list[UnknownVariable]:
+    """``HUB_`` variables in ``environ`` that no setting, module or ``also_known`` reads."""
+    settings = setting_variables()
+    known = settings | OTHER_VARIABLES | {n.upper() for n in also_known}
+    found = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(PREFIX) or upper.split("__", 1)[0] in known:
+            continue
+        close = difflib.get_close_matches(upper, sorted(settings | OTHER_VARIABLES), n=1)
+        found.append(UnknownVariable(name, close[0] if close else None))
+    return found
+
+
+def settings_problems(exc: ValidationError) -> list[str]:
+    """One line per invalid setting, naming its variable (values are not repeated: one may
+    be a secret)."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error["loc"]]
+        where = PREFIX + "__".join(loc).upper() if loc else "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message}")
+    return lines

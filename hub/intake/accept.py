@@ -129,7 +129,8 @@ class Acceptor:
             content_sha256=case.fingerprint,
         )
         await asyncio.to_thread(self.receipts.put, receipt)
-        self.metrics.cases_received.labels(case.kind, case.tenant, case.service).inc()
+        label = self.metrics.service_label(case.service)  # bounded by the configuration
+        self.metrics.cases_received.labels(case.kind, case.tenant, label).inc()
         log.info("intake.accepted", kind=case.kind, service=case.service, documents=len(uris))
         return Accepted(202, receipt)
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import logging
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
 
 from hub.events.codec import CodecError, codec_from_settings
 from hub.events.topics import Topics
 from hub.kafka.config import KafkaConnection
-from hub.kafka.producer import EventProducer
+from hub.kafka.producer import EventProducer, ProduceError
 from hub.recovery.deadletters import DeadLetters, Entry, Filter
 from hub.settings import HubSettings
 
@@ -26,10 +31,23 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "Fix the cause (configuration, back office), then replay them: a replay goes "
         "through the same idempotency check, so replaying twice hands over once.",
     )
+    d.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="seconds to wait for the broker before giving up (default: %(default)s)",
+    )
     actions = d.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
-    ls = actions.add_parser("list", help="entries as a table", description="Entries, oldest first.")
+    ls = actions.add_parser(
+        "list",
+        help="entries as a table (or JSON)",
+        description="Entries, oldest first. --format json prints one JSON array of objects "
+        "(id, topic, stage, tenant, connector, reason, attempts, first/last error time, "
+        "replayed) for scripts.",
+    )
     _filters(ls)
     ls.add_argument("--pending", action="store_true", help="only entries not replayed yet")
+    ls.add_argument("--format", choices=["table", "json"], default="table", help="stdout format")
     show = actions.add_parser(
         "show",
         help="one entry in full (no personal data)",
@@ -82,6 +100,25 @@ def _table(entries: list[Entry], out: TextIO) -> None:
     print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}", file=out)
 
 
+def entry_json(e: Entry) -> dict[str, Any]:
+    """One entry as ``hub dlq list --format json`` prints it (no personal data)."""
+    r = e.record
+    return {
+        "id": e.id,
+        "topic": "quarantine" if e.topic.endswith(".quarantine") else "deadletter",
+        "caseId": r.envelope.case_id or None,
+        "tenant": r.envelope.tenant or None,
+        "stage": r.stage,
+        "connector": r.connector or None,
+        "reason": r.reason,
+        "attempts": r.attempts,
+        "firstErrorAt": r.first_error_at.isoformat(),
+        "lastErrorAt": r.last_error_at.isoformat(),
+        "sourceTopic": r.source_topic,
+        "replayed": e.replayed,
+    }
+
+
 def _show(e: Entry, dl: DeadLetters, out: TextIO) -> None:
     r = e.record
     try:
@@ -127,14 +164,47 @@ def _progress_bar(total: int) -> tuple[Callable[[int], None], Callable[[], None]
     return update, close
 
 
-def run(args: argparse.Namespace, settings: HubSettings | None = None) -> int:
-    """Execute ``hub dlq ...``; 0 on success."""
-    s = settings or HubSettings()
-    dl = DeadLetters(
-        KafkaConnection.from_settings(s),
-        Topics(s.topic_prefix),
-        codec_from_settings(s.schema_registry_url),
+def _reachable(connection: KafkaConnection, timeout: float) -> str | None:
+    """None when the broker answers a metadata request in time, else why not."""
+    admin = AdminClient(
+        {**connection.admin(), "socket.connection.setup.timeout.ms": int(timeout * 1000)},
+        logger=connection.logger,
     )
+    try:
+        admin.list_topics(timeout=timeout)
+    except KafkaException as exc:
+        return str(exc.args[0].str() if exc.args else exc)
+    return None
+
+
+def run(args: argparse.Namespace, settings: HubSettings | None = None) -> int:
+    """Execute ``hub dlq ...``; 0 on success, 1 when it failed (one line on stderr)."""
+    s = settings or HubSettings()
+    connection = KafkaConnection.from_settings(s)
+    timeout = getattr(args, "timeout", 10.0)
+    # librdkafka logs every failed connection attempt; the one line below says it all
+    rdkafka = connection.logger
+    level = rdkafka.level
+    rdkafka.setLevel(logging.CRITICAL)
+    try:
+        problem = _reachable(connection, timeout)
+        if problem is not None:
+            print(
+                f"hub dlq: broker {connection.bootstrap} unreachable ({problem}); "
+                "check HUB_KAFKA_BOOTSTRAP",
+                file=sys.stderr,
+            )
+            return 1
+        return _run(args, s, connection)
+    except (KafkaException, ProduceError, TimeoutError) as exc:
+        print(f"hub dlq: broker {connection.bootstrap}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        rdkafka.setLevel(level)
+
+
+def _run(args: argparse.Namespace, s: HubSettings, connection: KafkaConnection) -> int:
+    dl = DeadLetters(connection, Topics(s.topic_prefix), codec_from_settings(s.schema_registry_url))
     flt = Filter(
         tenant=getattr(args, "tenant", None),
         connector=getattr(args, "connector", None),
@@ -142,7 +212,12 @@ def run(args: argparse.Namespace, settings: HubSettings | None = None) -> int:
         include_replayed=not getattr(args, "pending", False),
     )
     if args.dlq_command == "list":
-        _table(dl.entries(flt), sys.stdout)
+        entries = dl.entries(flt)
+        if getattr(args, "format", "table") == "json":
+            json.dump([entry_json(e) for e in entries], sys.stdout, indent=2)
+            print()
+        else:
+            _table(entries, sys.stdout)
         return 0
     try:
         if args.dlq_command == "show":
@@ -158,9 +233,7 @@ def run(args: argparse.Namespace, settings: HubSettings | None = None) -> int:
     if not chosen:
         print("nothing to replay")
         return 0
-    producer = EventProducer(
-        KafkaConnection.from_settings(s), timeout_seconds=s.produce_timeout_seconds
-    )
+    producer = EventProducer(connection, timeout_seconds=s.produce_timeout_seconds)
     update, close = _progress_bar(len(chosen))
     try:
         done = asyncio.run(dl.replay(chosen, producer=producer, progress=update))

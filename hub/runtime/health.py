@@ -12,12 +12,14 @@ after a restart some partitions are never fetched again), so ``/healthz`` fails
   connector pauses its partitions on purpose);
 
 or when the app is stopping or crashed. ``/readyz`` succeeds once the consumer
-has joined its group and holds an assignment.
+has joined its group and holds an assignment (:func:`stage_ready`, which also
+drives ``hub_role_ready``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 import faust
@@ -29,10 +31,29 @@ from hub.kafka.lag import BrokerLag
 
 log = structlog.get_logger("hub.runtime")
 
+_PROBES: weakref.WeakKeyDictionary[faust.App, BrokerLag] = weakref.WeakKeyDictionary()
+
+
+def lag_probe(app: faust.App, ctx: StageContext) -> BrokerLag:
+    """The one broker lag probe of ``app``'s consumer group (shared by health and metrics)."""
+    probe = _PROBES.get(app)
+    if probe is None:
+        probe = _PROBES[app] = BrokerLag(ctx.kafka, app.conf.id)
+    return probe
+
+
+def stage_ready(app: faust.App) -> tuple[bool, int]:
+    """(ready, assigned partitions): joined the group, holds partitions, not rebalancing."""
+    try:
+        assigned = len(app.consumer.assignment())
+    except Exception:
+        assigned = 0
+    return assigned > 0 and not app.rebalancing, assigned
+
 
 def add_health_pages(app: faust.App, ctx: StageContext) -> None:
     """``/healthz``, ``/readyz`` and ``/metrics`` on the faust web server."""
-    probe = BrokerLag(ctx.kafka, app.conf.id)
+    probe = lag_probe(app, ctx)
     consumed = {t for topics in ctx.progress.topics.values() for t in topics}
 
     def lag_by_partition() -> dict[tuple[str, int], int]:
@@ -57,11 +78,7 @@ def add_health_pages(app: faust.App, ctx: StageContext) -> None:
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
-        try:
-            assigned = len(app.consumer.assignment())
-        except Exception:
-            assigned = 0
-        ok = assigned > 0 and not app.rebalancing
+        ok, assigned = stage_ready(app)
         body = {"assigned_partitions": assigned, "rebalancing": bool(app.rebalancing)}
         return web.json(body, status=200 if ok else 503)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import os
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import faust
@@ -25,8 +26,9 @@ from hub.kafka.progress import ProgressMonitor
 from hub.kafka.topics import declared_topics
 from hub.logs import configure_logging
 from hub.metrics import HubMetrics
-from hub.runtime.app import STAGE_ROLES, Role, build_app
-from hub.settings import HubSettings
+from hub.runtime.app import STAGE_ROLES, Role, build_app, selected_connectors
+from hub.runtime.observe import add_observers, every, intake_readiness
+from hub.settings import HubSettings, unknown_variables, variables_named_in
 from hub.storage.blobs import LocalBlobStore
 
 log = structlog.get_logger("hub.worker")
@@ -105,6 +107,7 @@ def prepare(
     metadata for them at start-up.
     """
     configure_logging(settings.log_level, settings.log_format)
+    warn_unknown_variables(settings)
     config = load_config(Path(settings.config_dir))
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     if settings.create_topics:
@@ -121,12 +124,29 @@ def prepare(
     return config
 
 
+def warn_unknown_variables(settings: HubSettings) -> None:
+    """One warning per ``HUB_`` variable the hub would silently ignore (a typo, a removed one)."""
+    named = variables_named_in(Path(settings.config_dir))
+    for unknown in unknown_variables(os.environ, also_known=named):
+        log.warning(
+            "settings.unknown_variable", variable=unknown.name, did_you_mean=unknown.suggestion
+        )
+
+
 def run_intake(settings: HubSettings) -> None:
     """Serve only the intake API (no faust worker)."""
     configure_logging(settings.log_level, settings.log_format)
+    warn_unknown_variables(settings)
     config = load_config(Path(settings.config_dir))
-    deps = intake_deps(settings, config, HubMetrics())
+    metrics = HubMetrics().prepare(config, [Role.intake.value])
+    deps = intake_deps(settings, config, metrics)
     app = create_intake_app(deps)
+
+    async def readiness(_app: web.Application) -> AsyncIterator[None]:
+        refresh = intake_readiness(metrics, deps.producer)
+        task = asyncio.create_task(every(settings.metrics_interval_seconds, refresh))
+        yield
+        task.cancel()
 
     async def close_producer(_app: web.Application) -> None:
         await asyncio.to_thread(deps.producer.close)
@@ -140,6 +160,7 @@ def run_intake(settings: HubSettings) -> None:
         )
 
     app.on_startup.append(ready)
+    app.cleanup_ctx.append(readiness)
     app.on_shutdown.append(close_producer)
     web.run_app(
         app, host=settings.intake_host, port=settings.intake_port, print=None, access_log=None
@@ -165,12 +186,18 @@ def run_roles(settings: HubSettings, roles: Iterable[Role]) -> None:
         metrics=metrics,
         progress=ProgressMonitor(stall_seconds=settings.stall_seconds),
     )
+    names = sorted(r.value for r in roles)
+    connectors = selected_connectors(ctx) if Role.connector in roles else []
+    metrics.prepare(config, names, connectors)
     app = build_app(ctx, stage_roles, app_id=app_id)
     services: list[Service] = []
+    producer: EventProducer | None = None
     if Role.intake in roles:
         # one process, one exposition: the stage roles' web port serves /metrics for both
         deps = intake_deps(settings, config, metrics, serve_metrics=False)
         services.append(IntakeServer(deps, settings.intake_host, settings.intake_port))
+        producer = deps.producer
+    add_observers(app, ctx, names, intake=producer)
     log_ready_once(app, sorted(r.value for r in roles), settings)
     log.info("hub.starting", roles=sorted(r.value for r in roles), app_id=app_id)
     worker = faust.Worker(

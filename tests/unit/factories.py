@@ -270,7 +270,7 @@ def intake_deps(
         producer=producer if producer is not None else FakeProducer(),
         blobs=LocalBlobStore(tmp_path / "blobs"),
         receipts=ReceiptStore(tmp_path / "receipts"),
-        metrics=HubMetrics(CollectorRegistry()),
+        metrics=HubMetrics(CollectorRegistry()).prepare(config, ["intake"]),
         tracker_url=closed_port_url(),
         max_body_bytes=max_body_bytes,
         signature_tolerance_seconds=tolerance_seconds,
