@@ -133,7 +133,7 @@ def run(args: argparse.Namespace, settings: HubSettings | None = None) -> int:
     dl = DeadLetters(
         KafkaConnection.from_settings(s),
         Topics(s.topic_prefix),
-        codec_from_settings(s.schema_registry_url),
+        codec_from_settings(s),
     )
     flt = Filter(
         tenant=getattr(args, "tenant", None),
