@@ -69,13 +69,16 @@ def _detail(text: str) -> str:
     return re.sub(r" \(after \d+ms in state \w+\)$", "", text)
 
 
-def classify(code: int, text: str, connection: KafkaConnection) -> Finding | None:
+# one return per kind of librdkafka error reads better than a table of predicates
+def classify(code: int, text: str, connection: KafkaConnection) -> Finding | None:  # noqa: PLR0911
     """The setting an error reported by librdkafka's ``error_cb`` points at, if any."""
     c = connection
     detail = _detail(text)
     if code == KafkaError._AUTHENTICATION:
         if "mechanism" in detail.lower() and "invalid credentials" not in detail.lower():
-            return Finding(MECHANISM, f"the broker does not offer {c.sasl_mechanism}: {detail}", True)
+            return Finding(
+                MECHANISM, f"the broker does not offer {c.sasl_mechanism}: {detail}", True
+            )
         return Finding(
             c.password_setting,
             f"authentication failed for user {c.sasl_username} ({c.sasl_mechanism})",
@@ -97,7 +100,8 @@ def classify(code: int, text: str, connection: KafkaConnection) -> Finding | Non
         )
     if _PEER_REFUSED_CERT.search(detail):
         message = (
-            f"the broker at {c.bootstrap} refused the client certificate {c.ssl_certificate_location}"
+            f"the broker at {c.bootstrap} refused the client certificate "
+            f"{c.ssl_certificate_location}"
             if c.ssl_certificate_location
             else f"the broker at {c.bootstrap} requires a client certificate (mTLS)"
         )
@@ -111,9 +115,7 @@ def classify(code: int, text: str, connection: KafkaConnection) -> Finding | Non
 
 def _admin(connection: KafkaConnection, errors: list[KafkaError]) -> AdminClient:
     try:
-        return AdminClient(
-            connection.admin(error_cb=errors.append), logger=connection.logger
-        )
+        return AdminClient(connection.admin(error_cb=errors.append), logger=connection.logger)
     except KafkaException as exc:
         text = exc.args[0].str() if exc.args and isinstance(exc.args[0], KafkaError) else str(exc)
         for prop, setting in _PROPERTY_SETTINGS.items():

@@ -80,21 +80,21 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBr
         "KAFKA_CONTROLLER_PORT": str(free_port()),
     }
     script = ["bash", str(KAFKA_SCRIPT), "secure"]
-    if subprocess.call([*script, "up"], env=env) != 0:  # noqa: S603
+    if subprocess.call([*script, "up"], env=env) != 0:
         log = home / "broker.log"
         tail = log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
         pytest.fail(f"the secured broker did not start; end of {log}:\n{tail}", pytrace=False)
     try:
         yield broker
     finally:
-        subprocess.call([*script, "down"], env=env)  # noqa: S603
+        subprocess.call([*script, "down"], env=env)
 
 
 def other_ca(directory: Path) -> Path:
     """A CA that signed nothing the broker has."""
     cert = directory / "other-ca.crt"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",  # noqa: S607
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
          "-subj", "/CN=not-the-cluster-ca", "-keyout", str(directory / "other-ca.key"),
          "-out", str(cert)],
         check=True, capture_output=True,
@@ -102,13 +102,15 @@ def other_ca(directory: Path) -> Path:
     return cert
 
 
-def hub_exit(workdir: Path, broker: SecureBroker, role: str, **overrides: str) -> tuple[int, str, float]:
+def hub_exit(
+    workdir: Path, broker: SecureBroker, role: str, **overrides: str
+) -> tuple[int, str, float]:
     """Start ``hub ROLE`` with the given settings (``""`` unsets one); exit code, stderr, seconds."""
     settings = {k: v for k, v in broker.env(**overrides).items() if v}
     hub = LocalHub(workdir=workdir, bootstrap=broker.bootstrap, extra_env=settings)
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-m", "hub", role],
         env=hub.env(),
         cwd=PROJECT_ROOT,
