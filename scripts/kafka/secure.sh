@@ -56,7 +56,8 @@ make_credentials() {
   done
 }
 
-# `kafka-storage format` arguments creating both users for both SCRAM mechanisms.
+# `kafka-storage format` arguments creating both users for both SCRAM mechanisms (the tool
+# takes the passwords only as arguments: fine for this loopback test broker).
 scram_format_args() {
   local user mech
   for user in hub admin; do
