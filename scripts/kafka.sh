@@ -119,8 +119,11 @@ up() {
   if [ ! -f "$home/data/meta.properties" ]; then
     log "formatting KRaft log dir $home/data"
     local cluster_id extra=()
-    cluster_id="$(java_cmd kafka.tools.StorageTool random-uuid 2>>"$home/format.log")"
-    [ $secure = 1 ] && mapfile -t extra < <(scram_format_args)
+    if [ $secure = 1 ]; then
+      cluster_id="$(random_cluster_id)"; mapfile -t extra < <(scram_format_args)
+    else
+      cluster_id="$(java_cmd kafka.tools.StorageTool random-uuid 2>>"$home/format.log")"
+    fi
     java_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$props" "${extra[@]}" \
       >>"$home/format.log" 2>&1 || { log "formatting failed, see $home/format.log"; exit 1; }
   fi

@@ -56,6 +56,16 @@ make_credentials() {
   done
 }
 
+# What `kafka-storage random-uuid` prints (16 random bytes, URL-safe base64 without padding,
+# not starting with "-"), without starting a JVM for it.
+random_cluster_id() {
+  local id
+  while :; do
+    id="$(openssl rand -base64 16 | tr '+/' '-_' | tr -d '=\n')"
+    [ "${id:0:1}" != "-" ] && { echo "$id"; return 0; }
+  done
+}
+
 # `kafka-storage format` arguments creating both users for both SCRAM mechanisms (the tool
 # takes the passwords only as arguments: fine for this loopback test broker).
 scram_format_args() {
