@@ -14,8 +14,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # where scripts/xrechnung.sh fetch puts the official rules (not imported from
@@ -31,6 +32,29 @@ class HubSettings(BaseSettings):
     )
 
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="how every Kafka client talks to the brokers"
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        "SCRAM-SHA-512", description="SASL mechanism (SASL_* protocols)"
+    )
+    kafka_sasl_username: str | None = Field(None, description="SASL user (the KafkaUser)")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password")
+    kafka_sasl_password_file: Path | None = Field(
+        None, description="file holding the SASL password (a mounted Secret), instead of the value"
+    )
+    kafka_ssl_ca_location: Path | None = Field(
+        None, description="PEM bundle of the CA(s) the brokers' certificates are checked against"
+    )
+    kafka_ssl_certificate_location: Path | None = Field(
+        None, description="PEM client certificate for mTLS (SSL, SASL_SSL)"
+    )
+    kafka_ssl_key_location: Path | None = Field(
+        None, description="PEM private key of the client certificate (unencrypted)"
+    )
+    kafka_check_timeout_seconds: float = Field(
+        10.0, gt=0, description="start-up gives up on the broker's first metadata answer after this"
+    )
     topic_prefix: str = Field("hub", description="prefix of every topic name")
     partitions: int = Field(4, ge=1, description="partitions of the topics the hub creates")
     session_timeout_seconds: float = Field(
@@ -42,6 +66,16 @@ class HubSettings(BaseSettings):
     app_id: str = Field("hub", description="faust app id = consumer group prefix")
     schema_registry_url: str | None = Field(
         None, description="Confluent-compatible registry; unset = single-object encoding"
+    )
+    schema_registry_username: str | None = Field(None, description="registry basic-auth user")
+    schema_registry_password: SecretStr | None = Field(
+        None, description="registry basic-auth password"
+    )
+    schema_registry_password_file: Path | None = Field(
+        None, description="file holding the registry password, instead of the value"
+    )
+    schema_registry_ca_location: Path | None = Field(
+        None, description="PEM bundle of the CA(s) the registry's certificate is checked against"
     )
     config_dir: Path = Field(Path("config"), description="tenants/*.yaml and portals.yaml")
     blob_dir: Path = Field(Path("var/blobs"), description="content-addressed attachment store")

@@ -6,15 +6,29 @@
 #   scripts/kafka.sh status   exit 0 when the broker answers metadata requests
 #   scripts/kafka.sh reset    stop and delete the broker's data
 #
-# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HOME_DIR (var/kafka),
+#   scripts/kafka.sh secure up|down|status|reset
+#                             the same for a second, separate broker with a SASL_SSL listener
+#                             (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and an SSL listener that
+#                             requires a client certificate; see scripts/kafka/secure.sh
+#
+# Environment: KAFKA_PORT (9092; secure: 19093, the SASL_SSL listener), KAFKA_CONTROLLER_PORT
+# (9093; secure: 19094), KAFKA_HOME_DIR (var/kafka; secure: var/kafka-secure),
 # KAFKA_CACHE_DIR (.cache/kafka), PYTHON (.venv/bin/python, needs confluent-kafka),
-# KAFKA_START_TIMEOUT (seconds, 60).
+# KAFKA_START_TIMEOUT (seconds, 60); secure only: KAFKA_SSL_PORT (19095, the mTLS listener).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-port="${KAFKA_PORT:-9092}"
-controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
-home="${KAFKA_HOME_DIR:-$root/var/kafka}"
+secure=0
+if [ "${1:-}" = secure ]; then secure=1; shift; fi
+if [ $secure = 1 ]; then
+  port="${KAFKA_PORT:-19093}"
+  controller_port="${KAFKA_CONTROLLER_PORT:-19094}"
+  home="${KAFKA_HOME_DIR:-$root/var/kafka-secure}"
+else
+  port="${KAFKA_PORT:-9092}"
+  controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
+  home="${KAFKA_HOME_DIR:-$root/var/kafka}"
+fi
 cache="${KAFKA_CACHE_DIR:-$root/.cache/kafka}"
 python="${PYTHON:-$root/.venv/bin/python}"
 timeout="${KAFKA_START_TIMEOUT:-60}"
@@ -28,6 +42,9 @@ source "$root/scripts/lib/service.sh"
 
 log() { echo "kafka: $*" >&2; }
 
+# shellcheck source=kafka/secure.sh
+[ $secure = 1 ] && source "$root/scripts/kafka/secure.sh"
+
 fetch_jars() {
   [ -f "$libs/.complete" ] && return 0
   command -v mvn >/dev/null || { log "Maven (mvn) is needed to fetch the Kafka jars"; exit 1; }
@@ -40,6 +57,7 @@ fetch_jars() {
 
 write_properties() {
   mkdir -p "$home/data"
+  if [ $secure = 1 ]; then write_secure_properties; return; fi
   cat >"$props" <<PROPS
 process.roles=broker,controller
 node.id=1
@@ -70,12 +88,21 @@ PROPS
 java_cmd() { java -Xms256m -Xmx1g -cp "$libs/*" "$@"; }
 
 
+# The security properties come from the environment (KAFKA_CLIENT_*, set by secure.sh), never
+# from the command line, where other users could read a password.
 metadata_ok() {
   [ -x "$python" ] || { log "no Python with confluent-kafka at $python (set PYTHON, or run 'make install')"; return 2; }
+  [ $secure = 1 ] && export_client_settings
   "$python" - "$port" <<'PY' 2>/dev/null
-import sys
+import os, sys
 from confluent_kafka.admin import AdminClient
-md = AdminClient({"bootstrap.servers": f"127.0.0.1:{sys.argv[1]}"}).list_topics(timeout=2)
+conf = {"bootstrap.servers": f"127.0.0.1:{sys.argv[1]}"}
+for key in ("security.protocol", "sasl.mechanism", "sasl.username", "ssl.ca.location"):
+    if value := os.environ.get("KAFKA_CLIENT_" + key.replace(".", "_").upper()):
+        conf[key] = value
+if path := os.environ.get("KAFKA_CLIENT_SASL_PASSWORD_FILE"):
+    conf["sasl.password"] = open(path).read().strip()
+md = AdminClient(conf).list_topics(timeout=2)
 sys.exit(0 if md.brokers else 1)
 PY
 }
@@ -87,13 +114,18 @@ up() {
     return 0
   fi
   fetch_jars
+  if [ $secure = 1 ]; then make_tls; make_credentials; fi
   write_properties
   if [ ! -f "$home/data/meta.properties" ]; then
     log "formatting KRaft log dir $home/data"
-    local cluster_id
-    cluster_id="$(java_cmd kafka.tools.StorageTool random-uuid 2>>"$home/format.log")"
-    java_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >>"$home/format.log" 2>&1 \
-      || { log "formatting failed, see $home/format.log"; exit 1; }
+    local cluster_id extra=()
+    if [ $secure = 1 ]; then
+      cluster_id="$(random_cluster_id)"; mapfile -t extra < <(scram_format_args)
+    else
+      cluster_id="$(java_cmd kafka.tools.StorageTool random-uuid 2>>"$home/format.log")"
+    fi
+    java_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$props" "${extra[@]}" \
+      >>"$home/format.log" 2>&1 || { log "formatting failed, see $home/format.log"; exit 1; }
   fi
   if ! running_pid >/dev/null; then
     log "starting broker on 127.0.0.1:$port (log: $logfile)"
@@ -109,6 +141,8 @@ up() {
     sleep 0.5
   done
   log "ready on 127.0.0.1:$port"
+  [ $secure = 1 ] && describe_secure
+  return 0
 }
 
 down() { stop_service broker; }
@@ -118,12 +152,17 @@ status() {
   log "not running"; return 1
 }
 
-reset() { down; rm -rf "$home/data" "$props"; log "data deleted"; }
+reset() {
+  down; rm -rf "$home/data" "$props"
+  # the secure broker's users live in its data: new data, new credentials and certificates
+  [ $secure = 1 ] && rm -rf "$home/tls" "$home/credentials"
+  log "data deleted"
+}
 
 case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
   reset) reset ;;
-  *) echo "usage: $0 up|down|status|reset" >&2; exit 64 ;;
+  *) echo "usage: $0 [secure] up|down|status|reset" >&2; exit 64 ;;
 esac

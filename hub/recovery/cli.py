@@ -204,7 +204,7 @@ def run(args: argparse.Namespace, settings: HubSettings | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, s: HubSettings, connection: KafkaConnection) -> int:
-    dl = DeadLetters(connection, Topics(s.topic_prefix), codec_from_settings(s.schema_registry_url))
+    dl = DeadLetters(connection, Topics(s.topic_prefix), codec_from_settings(s))
     flt = Filter(
         tenant=getattr(args, "tenant", None),
         connector=getattr(args, "connector", None),

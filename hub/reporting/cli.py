@@ -162,7 +162,7 @@ def run_report(args: argparse.Namespace, settings: HubSettings | None = None) ->
         known = ", ".join(sorted(config.tenants))
         return _fail("report", f"--tenant {args.tenant!r}: unknown tenant (known: {known})")
     conn, topics = KafkaConnection.from_settings(s), Topics(s.topic_prefix)
-    codec = codec_from_settings(s.schema_registry_url)
+    codec = codec_from_settings(s)
     try:
         broker_topics(conn)
         events = read_events(conn, topics.status, codec, CaseStatusChanged)
@@ -220,7 +220,7 @@ def run_status(args: argparse.Namespace, settings: HubSettings | None = None) ->
     except ValueError as exc:
         return _fail("status", str(exc))
     conn, topics = KafkaConnection.from_settings(s), Topics(s.topic_prefix)
-    codec = codec_from_settings(s.schema_registry_url)
+    codec = codec_from_settings(s)
     config = _config(s)
     kinds = (
         {(t.id, cid): c.kind for t in config.tenants.values() for cid, c in t.connectors.items()}

@@ -21,6 +21,7 @@ from hub.intake.invoices import check_rules_dir
 from hub.intake.receipts import ReceiptStore
 from hub.kafka.admin import ensure_topics
 from hub.kafka.config import KafkaConnection
+from hub.kafka.preflight import check_settings
 from hub.kafka.producer import EventProducer
 from hub.kafka.progress import ProgressMonitor
 from hub.kafka.topics import declared_topics
@@ -43,7 +44,7 @@ def intake_deps(
     return IntakeDeps(
         config=config,
         topics=Topics(settings.topic_prefix),
-        codec=codec_from_settings(settings.schema_registry_url),
+        codec=codec_from_settings(settings),
         producer=EventProducer(
             KafkaConnection.from_settings(settings),
             timeout_seconds=settings.produce_timeout_seconds,
@@ -109,6 +110,7 @@ def prepare(
     configure_logging(settings.log_level, settings.log_format)
     warn_unknown_variables(settings)
     config = load_config(Path(settings.config_dir))
+    check_settings(settings)
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     if settings.create_topics:
         specs = declared_topics(
@@ -138,6 +140,7 @@ def run_intake(settings: HubSettings) -> None:
     configure_logging(settings.log_level, settings.log_format)
     warn_unknown_variables(settings)
     config = load_config(Path(settings.config_dir))
+    check_settings(settings, require_broker=False)
     metrics = HubMetrics().prepare(config, [Role.intake.value])
     deps = intake_deps(settings, config, metrics)
     app = create_intake_app(deps)
@@ -181,7 +184,7 @@ def run_roles(settings: HubSettings, roles: Iterable[Role]) -> None:
         settings=settings,
         config=config,
         topics=Topics(settings.topic_prefix),
-        codec=codec_from_settings(settings.schema_registry_url),
+        codec=codec_from_settings(settings),
         blobs=LocalBlobStore(settings.blob_dir),
         metrics=metrics,
         progress=ProgressMonitor(stall_seconds=settings.stall_seconds),
