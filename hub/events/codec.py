@@ -24,10 +24,9 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 from hub.events.catalog import CatalogEntry, SchemaCatalog, default_catalog, released_catalogs
 from hub.events.models import Event
-from hub.kafka.config import SettingsError, read_secret, readable_file
 
 if TYPE_CHECKING:
-    from hub.settings import HubSettings
+    pass
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 CONFLUENT_MAGIC = b"\x00"
@@ -145,43 +144,3 @@ class RegistryCodec:
             self._writers[schema_id] = (entry, parse_schema(registered, _write_hint=False))
         entry, writer = self._writers[schema_id]
         return _read_body(entry, writer, data[5:])
-
-
-def registry_config(settings: HubSettings) -> dict[str, Any]:
-    """The schema registry client's configuration: URL, basic auth, CA bundle.
-
-    The password is the value of ``HUB_SCHEMA_REGISTRY_PASSWORD`` or the content of
-    ``HUB_SCHEMA_REGISTRY_PASSWORD_FILE``; user and password come together or not at all.
-    """
-    password = read_secret(
-        settings.schema_registry_password,
-        settings.schema_registry_password_file,
-        setting="HUB_SCHEMA_REGISTRY_PASSWORD",
-        file_setting="HUB_SCHEMA_REGISTRY_PASSWORD_FILE",
-    )
-    user = settings.schema_registry_username
-    if (user is None) != (password is None):
-        missing = "HUB_SCHEMA_REGISTRY_USERNAME" if user is None else "HUB_SCHEMA_REGISTRY_PASSWORD"
-        raise SettingsError(missing, "registry basic auth needs both a user and a password")
-    if user is not None and ":" in user:
-        raise SettingsError("HUB_SCHEMA_REGISTRY_USERNAME", "must not contain ':' (basic auth)")
-    conf: dict[str, Any] = {"url": settings.schema_registry_url}
-    if user is not None and password is not None:
-        conf["basic.auth.user.info"] = f"{user}:{password.get_secret_value()}"
-    ca = readable_file(settings.schema_registry_ca_location, "HUB_SCHEMA_REGISTRY_CA_LOCATION")
-    if ca is not None:
-        conf["ssl.ca.location"] = str(ca)
-    return conf
-
-
-def codec_from_settings(settings: HubSettings | str | None) -> EventCodec:
-    """The registry codec when a registry URL is configured, else single-object encoding.
-
-    Given the settings, the registry client also gets their basic auth and CA bundle;
-    given only a URL (or ``None``), none.
-    """
-    if settings is None or isinstance(settings, str):
-        return RegistryCodec.from_url(settings) if settings else SingleObjectCodec()
-    if settings.schema_registry_url:
-        return RegistryCodec(SchemaRegistryClient.new_client(registry_config(settings)))
-    return SingleObjectCodec()

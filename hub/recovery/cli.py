@@ -13,10 +13,11 @@ from typing import Any, TextIO
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from hub.events.codec import CodecError, codec_from_settings
+from hub.events.codec import CodecError
 from hub.events.topics import Topics
 from hub.kafka.config import KafkaConnection
 from hub.kafka.producer import EventProducer, ProduceError
+from hub.kafka.registry import codec_from_settings
 from hub.recovery.deadletters import DeadLetters, Entry, Filter
 from hub.settings import HubSettings
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 
 from hub.config import ConfigError, HubConfig, load_config
-from hub.events.codec import codec_from_settings
 from hub.events.models import ApplicationSubmitted, CaseStatusChanged, DeliveryOutcome
 from hub.events.topics import Topics
 from hub.kafka.config import KafkaConnection
+from hub.kafka.registry import codec_from_settings
 from hub.recovery.deadletters import DeadLetters
 from hub.reporting.period import Bucket, PeriodError, period_from_options
 from hub.reporting.render import table, to_csv, to_json

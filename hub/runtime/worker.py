@@ -14,7 +14,6 @@ from mode import Service
 
 from hub.config import HubConfig, load_config
 from hub.context import StageContext
-from hub.events.codec import codec_from_settings
 from hub.events.topics import Topics
 from hub.intake.api import IntakeDeps, create_intake_app
 from hub.intake.invoices import check_rules_dir
@@ -24,6 +23,7 @@ from hub.kafka.config import KafkaConnection
 from hub.kafka.preflight import check_settings
 from hub.kafka.producer import EventProducer
 from hub.kafka.progress import ProgressMonitor
+from hub.kafka.registry import codec_from_settings
 from hub.kafka.topics import declared_topics
 from hub.logs import configure_logging
 from hub.metrics import HubMetrics

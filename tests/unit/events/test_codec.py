@@ -22,8 +22,9 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from factories import load_example, submitted_event
 from pydantic import SecretStr
 
-from hub.events.codec import RegistryCodec, SingleObjectCodec, codec_from_settings, registry_config
+from hub.events.codec import RegistryCodec, SingleObjectCodec
 from hub.kafka.config import SettingsError
+from hub.kafka.registry import codec_from_settings, registry_config
 from hub.settings import HubSettings
 
 USER, PASSWORD = "hub-router", "registry-Secret-42"
