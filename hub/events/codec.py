@@ -17,16 +17,13 @@ import io
 import json
 import struct
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 from hub.events.catalog import CatalogEntry, SchemaCatalog, default_catalog, released_catalogs
 from hub.events.models import Event
-
-if TYPE_CHECKING:
-    pass
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 CONFLUENT_MAGIC = b"\x00"
