@@ -123,6 +123,17 @@ def attempt(connector: Connector, request: DeliveryRequested, blobs: BlobStore) 
     return connector.deliver(document, request.delivery_id)
 
 
+DETAIL_LIMIT = 1000  # characters of an error message carried into the outcome
+
+
+def _detail(state: DeliveryState) -> str | None:
+    """The last error's operator-facing message (errors carry no personal data), bounded."""
+    text = state.last_error
+    if text is None or len(text) <= DETAIL_LIMIT:
+        return text
+    return text[: DETAIL_LIMIT - 1] + "…"
+
+
 def _noop() -> None:
     return None
 
@@ -161,6 +172,7 @@ class DeliveryRunner:
             media_break=self.connector.media_break or result is not DeliveryResult.delivered,
             receipt=state.receipt,
             reason=state.reason,
+            detail=_detail(state) if result is not DeliveryResult.delivered else None,
             attempts=attempts,
             duration_seconds=seconds,
         )

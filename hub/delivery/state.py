@@ -50,6 +50,7 @@ class DeliveryState(BaseModel):
     media_break: bool = False
     attempts: int = 0
     reason: str | None = None
+    detail: str | None = None  # how it ended when not delivered, as the outcome reported it
     receipt: str | None = None  # the back office's reference (file name, Aktenzeichen, record id)
     first_error: str | None = None
     first_error_at: float | None = None  # unix seconds

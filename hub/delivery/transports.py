@@ -14,6 +14,9 @@ HTTP 401, 403                                   ConnectorConfigError ``http_<sta
 other HTTP 4xx (the content is refused)         PermanentError ``http_<status>``
 directory not writable, disk full               TransientError ``unavailable``
 ==============================================  =====================================
+
+A directory transport drops a file, or a folder of files (a :data:`FOLDER` document:
+a clerk's case folder), each atomically and at most once per name.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import base64
 import hmac
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,7 +37,7 @@ import httpx
 from pydantic import SecretStr
 
 from hub.config.tenants import DirectoryTransport, HttpAuth, HttpTransport
-from hub.delivery.documents import Document, HandoverReceipt
+from hub.delivery.documents import CHECKSUMS, FOLDER, Document, HandoverReceipt
 from hub.delivery.errors import ConnectorConfigError, PermanentError, TransientError
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -85,6 +89,56 @@ def drop_file(directory: Path, document: Document) -> HandoverReceipt:
     return HandoverReceipt(reference=document.filename)
 
 
+def _folder_names(document: Document) -> list[str]:
+    names = [name for name, _ in document.files] + [CHECKSUMS]
+    for i, name in enumerate((document.filename, *names)):
+        if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
+            # the index, not the name: file names may carry personal data
+            raise PermanentError(f"unusable name in a folder drop (entry {i})", reason="mapping")
+    if len(set(names)) != len(names):
+        raise PermanentError("a folder drop names one file twice", reason="mapping")
+    return names
+
+
+def drop_folder(directory: Path, document: Document) -> HandoverReceipt:
+    """Write a :data:`FOLDER` document as ``directory/<filename>/``, atomically, never twice.
+
+    The files (and ``SHA256SUMS``) go into a temp folder in ``directory``, are synced,
+    and the folder is then renamed to its final name: a reader sees the whole folder
+    or none. A name that exists already is a re-delivery, reported as a duplicate.
+    """
+    names = _folder_names(document)
+    target = directory / document.filename
+    if target.exists():
+        return HandoverReceipt(reference=document.filename, duplicate=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=directory, prefix=".tmp-", suffix=".part"))
+    except OSError as exc:
+        raise TransientError(f"cannot write to {directory}", detail=str(exc)) from exc
+    try:
+        contents = [*(data for _, data in document.files), document.content]
+        for name, data in zip(names, contents, strict=True):
+            with (tmp / name).open("wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        if target.exists():  # another writer won the race while this one wrote
+            return HandoverReceipt(reference=document.filename, duplicate=True)
+        try:
+            os.rename(tmp, target)  # noqa: PTH104 - fails on an existing non-empty folder
+        except OSError as exc:
+            if target.exists():
+                return HandoverReceipt(reference=document.filename, duplicate=True)
+            raise TransientError(f"cannot write to {directory}", detail=str(exc)) from exc
+    except OSError as exc:
+        raise TransientError(f"cannot write to {directory}", detail=str(exc)) from exc
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return HandoverReceipt(reference=document.filename)
+
+
 class DirectoryDrop:
     """An import folder watched by the back office (DMS, finance, a clerk's mailbox)."""
 
@@ -92,7 +146,9 @@ class DirectoryDrop:
         self.path = path
 
     def send(self, document: Document, delivery_id: str) -> HandoverReceipt:
-        """Drop the file (its name already carries the delivery id)."""
+        """Drop the file or folder (its name already carries the delivery id)."""
+        if document.media_type == FOLDER:
+            return drop_folder(self.path, document)
         return drop_file(self.path, document)
 
 

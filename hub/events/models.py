@@ -198,6 +198,7 @@ class DeliveryOutcome(Event):
     reason: str | None = None
     attempts: int = 1
     duration_seconds: float = 0.0
+    detail: str | None = None  # the back office's own words when not delivered
 
 
 class CaseStatus(StrEnum):

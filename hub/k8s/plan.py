@@ -82,9 +82,12 @@ def _egress(conn: ConnectorConfig) -> tuple[Egress, ...]:
 
 
 def _drop_dirs(conn: ConnectorConfig) -> tuple[str, ...]:
-    if isinstance(conn.transport, DirectoryTransport):
-        return (str(conn.transport.path),)
-    return ()
+    dirs = [str(conn.transport.path)] if isinstance(conn.transport, DirectoryTransport) else []
+    # a back office answering through a folder (a DMS's confirmation outbox) shares it as well
+    confirmations = conn.options.get("confirmations")
+    if isinstance(confirmations, dict) and isinstance(confirmations.get("outbox"), str):
+        dirs.append(confirmations["outbox"])
+    return tuple(dirs)
 
 
 def _connector_secrets(conn: ConnectorConfig) -> tuple[SecretRef, ...]:

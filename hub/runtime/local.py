@@ -1,7 +1,9 @@
 """Run a hub on this machine in a subprocess: for the demo, the end-to-end tests, the bench.
 
 Each :class:`LocalHub` gets its own topic prefix, consumer group, ports and
-directories, so several can share one broker without seeing each other.
+directories, so several can share one broker without seeing each other. A hub that runs
+connectors also gets a stand-in DMS (``tests/peers/dms.py --root``) watching its var dir,
+so the shipped DMS connectors, which wait for the import confirmation, complete.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from hub.config.portals import PortalsFile
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KAFKA_SCRIPT = PROJECT_ROOT / "scripts" / "kafka.sh"
+STAND_IN_DMS = PROJECT_ROOT / "tests" / "peers" / "dms.py"
+DMS_POLL_SECONDS = "0.05"  # stat calls on a few folders: cheap, and confirmations come fast
 
 
 def portal_secret_envs(config_dir: Path) -> dict[str, str]:
@@ -70,7 +74,10 @@ class LocalHub:
     portal_secrets: dict[str, str] = field(default_factory=dict)  # generated when empty
     wait_for: str = "readyz"  # "healthz" for a process that must start without a broker
     tracker_url: str | None = None  # where intake asks for journeys (default: this web port)
+    dms: bool | None = None  # run the stand-in DMS; None: when this process runs connectors
+    dms_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    dms_process: subprocess.Popen[bytes] | None = None
 
     def __post_init__(self) -> None:
         self._secret_envs = portal_secret_envs(self.config_dir)
@@ -91,6 +98,21 @@ class LocalHub:
     def var_dir(self) -> Path:
         """Where inboxes live (``HUB_VAR_DIR`` in the tenant files)."""
         return self.workdir / "var"
+
+    @property
+    def dms_url(self) -> str:
+        """Base URL of the stand-in DMS (``/_control``, ``/_stats``)."""
+        return f"http://127.0.0.1:{self.dms_port}"
+
+    def runs_connectors(self) -> bool:
+        """True when the process runs the connector role."""
+        if self.roles[0] == "connector":
+            return True
+        if self.roles[0] != "run":
+            return False
+        return "--roles" not in self.roles or "connector" in self.roles[
+            self.roles.index("--roles") + 1
+        ].split(",")
 
     @property
     def blob_dir(self) -> Path:
@@ -125,17 +147,56 @@ class LocalHub:
     def start(self, timeout: float = 60.0) -> LocalHub:
         """Start the process and wait until what it serves is ready."""
         self.workdir.mkdir(parents=True, exist_ok=True)
+        wants_dms = self.dms if self.dms is not None else self.runs_connectors()
+        if wants_dms and STAND_IN_DMS.exists():
+            self.start_dms(wait=False)  # starts beside the hub; both are awaited below
         name = "-".join(r.replace(",", "_").strip("-") for r in self.roles)
-        with (self.workdir / f"hub-{name}.log").open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "hub", *self.roles],
-                env=self.env(),
-                stdout=log,
-                stderr=log,
-                cwd=PROJECT_ROOT,
-            )
-        self.wait_ready(timeout)
+        try:
+            with (self.workdir / f"hub-{name}.log").open("ab") as log:
+                self.process = subprocess.Popen(  # noqa: S603
+                    [sys.executable, "-m", "hub", *self.roles],
+                    env=self.env(),
+                    stdout=log,
+                    stderr=log,
+                    cwd=PROJECT_ROOT,
+                )
+            self.wait_ready(timeout)
+            if self.dms_process is not None:
+                self.wait_dms()
+        except BaseException:
+            self.stop()
+            raise
         return self
+
+    def start_dms(self, *, wait: bool = True) -> None:
+        """Start the stand-in DMS for every tenant under the var dir (and wait until it
+        answers)."""
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        with (self.workdir / "dms.log").open("ab") as log:
+            self.dms_process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "tests.peers.dms", "--port", str(self.dms_port),
+                 "--state", str(self.workdir / "dms-state"), "--root", str(self.var_dir),
+                 "--poll", DMS_POLL_SECONDS],
+                stdout=log, stderr=log, cwd=PROJECT_ROOT,
+            )  # fmt: skip
+        if wait:
+            self.wait_dms()
+
+    def wait_dms(self, timeout: float = 20.0) -> None:
+        """Block until the stand-in DMS answers ``/healthz``."""
+        assert self.dms_process is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.dms_process.poll() is not None:
+                raise RuntimeError(f"stand-in DMS exited with {self.dms_process.returncode}")
+            try:
+                if httpx.get(f"{self.dms_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"stand-in DMS not up after {timeout}s")
+            time.sleep(0.1)
 
     def _ready_urls(self) -> list[str]:
         roles = {self.roles[0]}
@@ -176,18 +237,20 @@ class LocalHub:
         return "\n".join(logs[-1].read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self, timeout: float = 20.0) -> None:
-        """SIGTERM, then SIGKILL if it does not exit in time."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        """SIGTERM, then SIGKILL if it does not exit in time (the hub, then its DMS)."""
+        for process in (self.process, self.dms_process):
+            if process is None or process.poll() is not None:
+                continue
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
     def kill(self) -> None:
-        """SIGKILL, as a crash would."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        """SIGKILL, as a crash would (its DMS too: a restart brings both back)."""
+        for process in (self.process, self.dms_process):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()

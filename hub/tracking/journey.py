@@ -194,6 +194,7 @@ def _ended(j: Journey, event: DeliveryOutcome) -> None:
         state.status = DeliveryStatus.of(event.outcome)
         state.media_break = event.media_break
         state.reason = event.reason
+        state.detail = event.detail
         state.receipt = event.receipt
         state.ended_at = event.envelope.occurred_at
     state.attempts += event.attempts

@@ -37,6 +37,9 @@ class DeliveryView(_View):
     kind: str = Field(description="connector kind, e.g. dms.xdomea")
     outcome: Outcome
     reason: str | None = None
+    detail: str | None = Field(
+        None, description="when not delivered: what the back office said (e.g. the DMS's refusal)"
+    )
     reference: str | None = Field(
         None, description="the back office's own reference (Aktenzeichen, record id, file name)"
     )
@@ -88,6 +91,7 @@ def public_view(j: Journey) -> TrackedCase:
                 kind=d.kind,
                 outcome="pending" if not d.status.ended else d.status.value,
                 reason=d.reason,
+                detail=d.detail,
                 reference=d.receipt,
                 attempts=d.attempts,
             )

@@ -87,9 +87,15 @@ class HubDriver:
         return self.reader(case_id).status(case_id, "invoice").body
 
     def inbox(self, tenant: str, connector: str = "dms") -> list[Path]:
-        """Files a connector instance dropped (temp files excluded)."""
-        d = self.hub.var_dir / tenant / connector
-        return sorted(p for p in d.glob("*") if not p.name.startswith(".")) if d.exists() else []
+        """Files a connector instance dropped (temp files excluded), also those the stand-in
+        DMS has taken from its inbox and filed (``<connector>-filed``)."""
+        found = []
+        for d in (
+            self.hub.var_dir / tenant / connector,
+            self.hub.var_dir / tenant / f"{connector}-filed",
+        ):
+            found += [p for p in d.glob("*") if not p.name.startswith(".")] if d.exists() else []
+        return sorted(found, key=lambda p: p.name)
 
     def close(self) -> None:
         """Close the HTTP clients."""

@@ -78,9 +78,8 @@ def test_sample_reaches_exactly_its_configured_connectors_as_xdomea_zips(
     assert {(tenant, c) for c in connectors} == delivered_files(running_hub, case_id)
     for connector in connectors:
         did = delivery_id(case_id, tenant, connector)
-        zip_path = (
-            running_hub.hub.var_dir / tenant / connector / f"{did}_FVDaten.SGOAblegen.0605.zip"
-        )
+        name = f"{did}_FVDaten.SGOAblegen.0605.zip"
+        zip_path = next(p for p in running_hub.inbox(tenant, connector) if p.name == name)
         with zipfile.ZipFile(zip_path) as z:
             xml = ElementTree.fromstring(z.read(f"{did}_FVDaten.SGOAblegen.0605.xml"))
             assert did == xml.findtext("x:Kopf/x:ProzessID", namespaces=NS)

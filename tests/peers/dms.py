@@ -7,12 +7,16 @@ is filed once per ProzessID. It answers each package with ``FVDaten.EmpfangBesta
 (received) and then ``FVDaten.ImportBestaetigen.0630`` (imported, or not, with the reason).
 A repeated ProzessID is not filed again: it gets the answers it got the first time.
 
-    python -m tests.peers.dms --port 8802 --state var/dms [--inbox DIR --outbox DIR]
+    python -m tests.peers.dms --port 8802 --state var/dms [--inbox DIR --outbox DIR | --root VAR]
 
 Directory mode (``--inbox`` and ``--outbox``): the inbox is scanned every ``--poll`` seconds;
 answers are written to the outbox as ``{ProzessID}_FVDaten.EmpfangBestaetigen.0629.xml`` and
 then ``{ProzessID}_FVDaten.ImportBestaetigen.0630.xml``; each package leaves the inbox into
 ``<state>/filed/`` (filed) or ``<state>/rejected/`` (refused or unreadable).
+
+Several tenants (``--root VAR``): every ``VAR/<tenant>/dms`` is an inbox, answered into
+``VAR/<tenant>/dms-outbox``; filed packages move to ``VAR/<tenant>/dms-filed``. One state
+(answers by ProzessID) serves them all: ProzessIDs are delivery ids, unique across tenants.
 
 HTTP endpoints (always served):
   POST /packages   body: the ZIP (any content type). 200 with JSON
@@ -35,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import io
 import json
 import uuid
@@ -66,6 +71,7 @@ XSD_ROOT = PROJECT_ROOT.parent / "shared" / "standards" / "xdomea" / "xsd"
 PACKAGE_SUFFIX = "_FVDaten.SGOAblegen.0605.zip"
 MESSAGE_SUFFIX = "_FVDaten.SGOAblegen.0605.xml"
 MODES = ("accept", "reject", "silent", "down")
+ROOT_INBOX, ROOT_OUTBOX, ROOT_FILED = "dms", "dms-outbox", "dms-filed"
 _RECORDS = uuid.UUID("5d0c6b1e-2f8a-4c3e-9b7d-1a2b3c4d5e6f")
 
 
@@ -81,6 +87,7 @@ class Answer:
     receipt: bytes
     imported: bytes | None
     duplicate: bool = False
+    filed: bool = False  # filed by this very answer (not a repeat, not refused)
 
 
 class Dms:
@@ -146,7 +153,9 @@ class Dms:
         return answer
 
     def receive(self, data: bytes) -> Answer:
-        """Check, file and answer one package; :class:`PackageError` if it is none."""
+        """Check, file and answer one package; :class:`PackageError` if it is none.
+
+        The caller keeps the bytes of a package filed anew (``answer.filed``)."""
         self.counts["seen"] += 1
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
@@ -176,14 +185,15 @@ class Dms:
         if answer.imported is not None and parse_confirmation(answer.imported).success:
             self.counts["filed"] += 1
             self.filed_ids.append(pid)
-            (self.state_dir / "filed" / f"{pid}{PACKAGE_SUFFIX}").write_bytes(data)
+            return dataclasses.replace(answer, filed=True)
         return answer
 
-    def scan(self, inbox: Path, outbox: Path) -> int:
-        """Directory mode, one pass: answer every package in ``inbox``; how many were taken."""
-        if self.mode == "down":
+    def scan(self, inbox: Path, outbox: Path, filed: Path | None = None) -> int:
+        """Directory mode, one pass: answer every package in ``inbox``, moving each one filed
+        to ``filed`` (default ``<state>/filed``); how many were taken."""
+        if self.mode == "down" or not inbox.is_dir():
             return 0
-        outbox.mkdir(parents=True, exist_ok=True)
+        filed = filed or self.state_dir / "filed"
         taken = 0
         for path in sorted(inbox.glob(f"*{PACKAGE_SUFFIX}")):
             data = path.read_bytes()
@@ -192,7 +202,11 @@ class Dms:
             except PackageError:
                 path.replace(self.state_dir / "rejected" / path.name)
                 continue
+            outbox.mkdir(parents=True, exist_ok=True)
             _write(outbox / confirmation_filename(answer.prozess_id, "received"), answer.receipt)
+            if answer.filed:
+                filed.mkdir(parents=True, exist_ok=True)
+                path.replace(filed / path.name)  # before the 0630: what is confirmed is filed
             if answer.imported is not None:
                 _write(
                     outbox / confirmation_filename(answer.prozess_id, "imported"), answer.imported
@@ -200,8 +214,16 @@ class Dms:
                 ok = parse_confirmation(answer.imported).success
                 if not ok and not answer.duplicate:
                     (self.state_dir / "rejected" / path.name).write_bytes(data)
-            path.unlink()
+            path.unlink(missing_ok=True)
             taken += 1
+        return taken
+
+    def scan_root(self, root: Path) -> int:
+        """One pass over every tenant's inbox ``root/<tenant>/dms`` (see module docstring)."""
+        taken = 0
+        for inbox in sorted(root.glob(f"*/{ROOT_INBOX}")):
+            tenant = inbox.parent
+            taken += self.scan(inbox, tenant / ROOT_OUTBOX, tenant / ROOT_FILED)
         return taken
 
     def stats(self) -> dict[str, Any]:
@@ -229,10 +251,12 @@ def create_app(
     *,
     inbox: Path | None = None,
     outbox: Path | None = None,
+    root: Path | None = None,
     xsd_root: Path = XSD_ROOT,
     poll_seconds: float = 0.2,
 ) -> web.Application:
-    """The stand-in as an aiohttp app; ``app[DMS_KEY]`` is its :class:`Dms`."""
+    """The stand-in as an aiohttp app; ``app[DMS_KEY]`` is its :class:`Dms`; it watches
+    ``inbox`` (answering into ``outbox``) or every tenant under ``root``, if given."""
     dms = Dms(state_dir, xsd_root)
     app = web.Application(client_max_size=512 * 1024 * 1024)
     app[DMS_KEY] = dms
@@ -240,10 +264,13 @@ def create_app(
     async def packages(request: web.Request) -> web.Response:
         if dms.mode == "down":
             return _problem(503, "DMS nicht verfügbar")
+        data = await request.read()
         try:
-            answer = dms.receive(await request.read())
+            answer = dms.receive(data)
         except PackageError as exc:
             return _problem(400, f"kein Ablagepaket: {exc}")
+        if answer.filed:
+            (state_dir / "filed" / f"{answer.prozess_id}{PACKAGE_SUFFIX}").write_bytes(data)
         imported = answer.imported.decode() if answer.imported is not None else None
         return web.json_response(
             {
@@ -269,13 +296,19 @@ def create_app(
         return web.json_response({"status": "ok"})
 
     async def watch(_app: web.Application) -> AsyncIterator[None]:
+        def scan() -> None:
+            if root is not None:
+                dms.scan_root(root)
+            if inbox is not None and outbox is not None:
+                dms.scan(inbox, outbox)
+
         async def loop() -> None:
-            assert inbox is not None and outbox is not None
             while True:
-                await asyncio.to_thread(dms.scan, inbox, outbox)
+                await asyncio.to_thread(scan)
                 await asyncio.sleep(poll_seconds)
 
-        task = asyncio.create_task(loop()) if inbox is not None and outbox is not None else None
+        watching = root is not None or (inbox is not None and outbox is not None)
+        task = asyncio.create_task(loop()) if watching else None
         yield
         if task is not None:
             task.cancel()
@@ -306,6 +339,10 @@ def main() -> None:
     p.add_argument("--state", type=Path, required=True, help="state directory (answers, filed/)")
     p.add_argument("--inbox", type=Path, help="directory mode: folder the hub drops packages into")
     p.add_argument("--outbox", type=Path, help="directory mode: folder the answers are written to")
+    p.add_argument(
+        "--root", type=Path,
+        help="directory mode for several tenants: watch ROOT/*/dms, answer into ROOT/*/dms-outbox",
+    )  # fmt: skip
     p.add_argument("--poll", type=float, default=0.2, help="seconds between inbox scans (0.2)")
     p.add_argument(
         "--xsd-root", type=Path, default=XSD_ROOT,
@@ -315,9 +352,11 @@ def main() -> None:
     args = p.parse_args()
     if (args.inbox is None) != (args.outbox is None):
         p.error("--inbox and --outbox go together")
+    if args.root is not None and args.inbox is not None:
+        p.error("--root or --inbox/--outbox, not both")
     app = create_app(
-        args.state, inbox=args.inbox, outbox=args.outbox, xsd_root=args.xsd_root,
-        poll_seconds=args.poll,
+        args.state, inbox=args.inbox, outbox=args.outbox, root=args.root,
+        xsd_root=args.xsd_root, poll_seconds=args.poll,
     )  # fmt: skip
     app[DMS_KEY].mode = args.mode
     web.run_app(app, host="127.0.0.1", port=args.port, print=None)

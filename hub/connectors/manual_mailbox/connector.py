@@ -3,63 +3,79 @@
 Every hand-over here is a media break (the case leaves the digital path), which
 is exactly what the hub counts: replacing a mailbox route with a real connector
 is how a service becomes end-to-end digital.
+
+An application becomes a case folder named by the delivery id: a cover sheet saying
+what to do and in which system, the application as PDF/A, the form data as JSON and
+every attachment byte for byte. An e-invoice stays the XML document as received.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Mapping
 from typing import ClassVar
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from hub.config.tenants import DirectoryTransport
 from hub.delivery.connector import CaseType, Connector, Document
+from hub.delivery.documents import folder_document
 from hub.delivery.errors import ConnectorConfigError, PermanentError
 from hub.delivery.rendering import attachment_entries, form_document, invoice_filename
-from hub.events.models import Application, DeliveryRequested
+from hub.events.models import DeliveryRequested
+from hub.formats.pdf import MissingFontError, render_application_pdf, render_cover_sheet
+from hub.formats.pdf.fonts import check_installed
 
-SUMMARY = """Antrag zur manuellen Bearbeitung
-================================
-Leistung:      {service} ({leika})
-Behörde:       {authority}
-Portal:        {portal}, Vorgang {submission}
-Eingegangen:   {submitted}
-Anlagen:       {attachments}
-Fall-ID:       {case_id}
-
-Die Antragsdaten stehen in antrag.json, die Anlagen liegen bei.
-"""
+COVER_SHEET = "00_Deckblatt.pdf"
+APPLICATION_PDF = "01_Antrag.pdf"
+APPLICATION_JSON = "01_Antrag.json"
+ATTACHMENT_PREFIX = "Anlage_"
+DEFAULT_TARGET = "das zuständige Fachverfahren"
+DEFAULT_INSTRUCTIONS = (
+    "Bitte den Antrag in {target} erfassen und die Anlagen beifügen. Die Vorgangs-ID als "
+    "Referenz vermerken: unter ihr sieht das Portal den Stand des Antrags."
+)
 
 
-def _summary(request: DeliveryRequested, app: Application) -> bytes:
-    return SUMMARY.format(
-        service=app.service.name,
-        leika=app.service.leika_id,
-        authority=app.authority.name,
-        portal=app.portal,
-        submission=app.submission_id,
-        submitted=app.submitted_at.isoformat(),
-        attachments=len(app.attachments),
-        case_id=request.envelope.case_id,
-    ).encode()
+class ManualMailboxSettings(BaseModel):
+    """``options`` of a ``manual.mailbox`` instance: what the cover sheet tells the clerk."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target_system: str = Field(DEFAULT_TARGET, min_length=1, max_length=200)
+    instructions: str | None = Field(None, min_length=1, max_length=2000)
+
+    def instruction_text(self) -> str:
+        """The instructions, or the default naming the target system."""
+        return self.instructions or DEFAULT_INSTRUCTIONS.format(target=self.target_system)
 
 
 class ManualMailboxConnector(Connector):
-    """Drops applications (as a ZIP with a summary) and invoices (as received) into a folder."""
+    """Writes a case folder per application and the original XML per invoice into a folder."""
 
     kind = "manual.mailbox"
     media_break = True
     handles: ClassVar[frozenset[CaseType]] = frozenset({"application", "invoice"})
+    Settings: ClassVar[type[BaseModel]] = ManualMailboxSettings
 
     def check_transport(self) -> None:
-        """A mailbox is a directory."""
+        """A mailbox is a directory; the PDFs need the renderer's fonts."""
         if not isinstance(self.config.transport, DirectoryTransport):
             raise ConnectorConfigError(
                 "manual.mailbox needs type: directory", field="transport.type"
             )
+        try:
+            check_installed()
+        except MissingFontError as exc:
+            raise ConnectorConfigError(str(exc), field="kind") from None
+
+    @property
+    def options(self) -> ManualMailboxSettings:
+        """The validated options."""
+        assert isinstance(self.settings, ManualMailboxSettings)
+        return self.settings
 
     def render(self, request: DeliveryRequested, attachments: Mapping[str, bytes]) -> Document:
-        """A ZIP for an application, the original XML for an invoice."""
+        """A case folder for an application, the original XML for an invoice."""
         if request.invoice is not None:
             doc = attachments.get(request.invoice.document.sha256)
             if doc is None:
@@ -70,13 +86,24 @@ class ManualMailboxConnector(Connector):
         app = request.application
         if app is None:
             raise PermanentError("delivery request carries no case", reason="mapping")
-        stamp = request.envelope.occurred_at.timetuple()[:6]
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            for name, data in (
-                ("uebersicht.txt", _summary(request, app)),
-                ("antrag.json", form_document(app)),
-                *((entry, attachments[sha]) for entry, sha in attachment_entries(app)),
-            ):
-                z.writestr(zipfile.ZipInfo(name, date_time=stamp), data, zipfile.ZIP_DEFLATED)
-        return Document(f"{request.delivery_id}.zip", buf.getvalue(), "application/zip")
+        files: list[tuple[str, bytes]] = []
+        for i, (entry, sha) in enumerate(attachment_entries(app)):
+            if sha not in attachments:
+                raise PermanentError(
+                    f"attachment {i + 1} missing", detail=sha, reason="attachment_missing"
+                )
+            files.append((f"{ATTACHMENT_PREFIX}{entry}", attachments[sha]))
+        cover = render_cover_sheet(
+            request,
+            target_system=self.options.target_system,
+            instructions=self.options.instruction_text(),
+        )
+        return folder_document(
+            request.delivery_id,
+            [
+                (COVER_SHEET, cover),
+                (APPLICATION_PDF, render_application_pdf(request)),
+                (APPLICATION_JSON, form_document(app)),
+                *files,
+            ],
+        )

@@ -253,6 +253,28 @@ async def test_directory_mode_down_leaves_the_inbox_alone(tmp_path: Path) -> Non
     assert (tmp_path / "state" / "rejected" / package.filename).exists()
 
 
+def test_root_mode_serves_every_tenant_and_moves_filed_packages(tmp_path: Path) -> None:
+    root = tmp_path / "var"
+    good, other = _package(), _package("hundesteuer-anmelden-viernheim", "3.0.0")
+    for tenant, package in (("bensheim", good), ("viernheim", other)):
+        (root / tenant / "dms").mkdir(parents=True)
+        (root / tenant / "dms" / package.filename).write_bytes(package.content)
+    (root / "viernheim" / "steuer").mkdir()  # another connector's folder: not the DMS's
+    (root / "viernheim" / "steuer" / good.filename).write_bytes(good.content)
+    dms = create_app(tmp_path / "state", root=root)[DMS_KEY]
+
+    taken = dms.scan_root(root)
+
+    assert 2 == taken
+    for tenant, package in (("bensheim", good), ("viernheim", other)):
+        assert [] == list((root / tenant / "dms").iterdir())
+        assert package.content == (root / tenant / "dms-filed" / package.filename).read_bytes()
+        answers = sorted(p.name for p in (root / tenant / "dms-outbox").iterdir())
+        assert [f"{package.prozess_id}_FVDaten.EmpfangBestaetigen.0629.xml",
+                f"{package.prozess_id}_FVDaten.ImportBestaetigen.0630.xml"] == answers  # fmt: skip
+    assert (root / "viernheim" / "steuer" / good.filename).exists()
+
+
 def test_answers_survive_a_restart_so_repeats_stay_duplicates(tmp_path: Path) -> None:
     package = _package()
     create_app(tmp_path / "state")[DMS_KEY].receive(package.content)
@@ -276,6 +298,6 @@ def test_help_explains_every_option_and_endpoint() -> None:
         check=True,
     ).stdout
 
-    for word in ("--port", "--state", "--inbox", "--outbox", "--poll", "--xsd-root", "--mode",
+    for word in ("--port", "--state", "--inbox", "--outbox", "--root", "--poll", "--xsd-root", "--mode",
                  "POST /packages", "POST /_control", "GET  /_stats", "GET  /healthz", "silent", "down"):  # fmt: skip
         assert word in out
