@@ -35,6 +35,9 @@ EXPECTED = {
     "portal-for-unknown-tenant": ("portals.yaml:4", "portals.civento-hessen.tenants.2", "unknown tenant 'darmstadt'"),
     "bad-connector-option": ("tenants/bensheim.yaml:8", "connectors.dms.options.version", "'3.1.0' or '3.0.0'"),
     "invalid-yaml": ("tenants/bensheim.yaml:5", "(file)", "invalid YAML"),
+    "mapping-unknown-conversion": ("mappings/geburtsurkunde-standesamt.yaml:14", "mapping.8.convert.0", "unknown conversion 'dat'"),
+    "mapping-bad-pointer": ("tenants/viernheim.yaml:21", "connectors.standesamt.options.mappings.99027002012000.1.from", "must start with '/'"),
+    "mapping-file-missing": ("tenants/viernheim.yaml:15", "connectors.standesamt.options.mappings.99027002012000", "geburtsurkunde-standesamt-v2.yaml: cannot read"),
 }  # fmt: skip
 
 
