@@ -200,12 +200,18 @@ def _fit(
         return []
     cases = [_case(e, tenant, cid) for e in chosen]
     names = ", ".join(e.path.name for e in chosen)
-    found = []
+    # one warning per pointer, at its first rule: several rules reading one form field that
+    # the examples lack are one finding
+    unused: dict[str, list[Problem]] = {}
     for p in check_mapping(spec, cases):
         if p.code == "pointer_unused":
-            pointer = p.message.split(" ", 1)[0]
-            message = f"{pointer} resolves on none of the examples of service {key} ({names})"
-            found.append(_problem(source, p, message))
+            unused.setdefault(p.message.split(" ", 1)[0], []).append(p)
+    found = []
+    for pointer, rules in unused.items():
+        message = f"{pointer} resolves on none of the examples of service {key} ({names})"
+        if len(rules) > 1:
+            message += f"; also read by {', '.join(r.where for r in rules[1:])}"
+        found.append(_problem(source, rules[0], message))
     for example, case in zip(chosen, cases, strict=True):
         try:
             apply_mapping(spec, case)
