@@ -41,6 +41,13 @@ EXPECTED = {
 }  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _mappings_beside_the_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mapping files are looked up in the configuration validated (other modules set
+    HUB_MAPPINGS_DIR to the shipped ones for their process)."""
+    monkeypatch.delenv("HUB_MAPPINGS_DIR", raising=False)
+
+
 def _broken_copy(tmp_path: Path, variant: str) -> Path:
     config = tmp_path / "config"
     shutil.copytree(CONFIG_DIR, config)

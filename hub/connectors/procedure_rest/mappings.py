@@ -92,7 +92,9 @@ def mapped(options: MappedOptions, request: DeliveryRequested) -> dict[str, Any]
         raise PermanentError("this connector takes applications only", reason=MAPPING_FAILED)
     spec = select_mapping(options.table, app.service.leika_id)
     if spec is None:
-        raise PermanentError(f"no mapping for service {app.service.leika_id}", reason=MAPPING_FAILED)
+        raise PermanentError(
+            f"no mapping for service {app.service.leika_id}", reason=MAPPING_FAILED
+        )
     try:
         return apply_mapping(spec, case_document(request))
     except MappingError as exc:

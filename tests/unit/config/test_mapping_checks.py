@@ -26,6 +26,13 @@ BROKEN = FIXTURES / "broken-config"
 WARNINGS = FIXTURES / "warning-config"
 
 
+@pytest.fixture(autouse=True)
+def _mappings_beside_the_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mapping files are looked up in the configuration validated (other modules set
+    HUB_MAPPINGS_DIR to the shipped ones for their process)."""
+    monkeypatch.delenv("HUB_MAPPINGS_DIR", raising=False)
+
+
 def _copy(tmp_path: Path, variant: Path) -> Path:
     config = tmp_path / "config"
     shutil.copytree(CONFIG_DIR, config)
