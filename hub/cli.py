@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hub import __version__
 from hub.k8s.cli import add_parser as k8s_parser
@@ -63,9 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser(
         "config",
         help="check the tenant and portal configuration",
-        description="Validate config/ (tenants/*.yaml, portals.yaml): schema, references, area "
-        "keys, rules that can never match, connector settings, and that every referenced secret "
-        "is present. Lists every problem with file, line and field; exit 0 when there is none.",
+        description="Validate config/ (tenants/*.yaml, portals.yaml, mappings/*.yaml): schema, "
+        "references, area keys, rules that can never match, connector settings, field mappings "
+        "(conversions, pointers), and that every referenced secret is present. Lists every "
+        "problem with file, line and field; exit 0 when there is none. Warnings (a tenant no "
+        "portal submits for, a mapping pointer none of the service's examples has, an example "
+        "a mapping fails on) are listed too but keep exit 0.",
     )
     c_sub = c.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     v = c_sub.add_parser(
@@ -79,13 +83,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not require the referenced secrets to be present (CI, review)",
     )
+    v.add_argument(
+        "--examples",
+        type=Path,
+        default=None,
+        help="folder of example submissions (*.json) the mappings are tried on (default: "
+        "examples/applications beside DIR, else the hub's own)",
+    )
 
     r = sub.add_parser(
         "routes",
         help="show the routing rules, or explain where a document would go",
         description="'list' prints every tenant's rules in evaluation order; 'explain FILE' "
         "shows, for a submission JSON or an XRechnung XML, the responsible tenant, the rule "
-        "that matches and the connectors, or why it would be refused or quarantined.",
+        "that matches and the connectors, or why it would be refused or quarantined; with "
+        "--render also what each connector would hand over.",
     )
     r_sub = r.add_subparsers(dest="routes_command", required=True, metavar="ACTION")
     r_sub.add_parser(
@@ -97,9 +109,17 @@ def _parser() -> argparse.ArgumentParser:
         "explain",
         help="explain the routing of submission or invoice files",
         description="Explain where each FILE (.json submission or .xml "
-        "e-invoice) would be routed, without sending anything.",
+        "e-invoice) would be routed, without sending anything. Exit status 1 when intake "
+        "would refuse a file or (with --render) a target would refuse it, e.g. because its "
+        "mapping fails on the case.",
     )
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    e.add_argument(
+        "--render",
+        action="store_true",
+        help="also show the exact payload each target would receive (JSON and XML as text, "
+        "long base64 by its length; ZIP archives as entries and sizes; PDF by size)",
+    )
 
     dlq_parser(sub)
     reporting_parsers(sub)
@@ -152,16 +172,48 @@ def _config_dir(given: Path | None) -> Path:
     return given or HubSettings().config_dir
 
 
-def _validate(config_dir: Path, require_secrets: bool) -> int:
+def _examples_dir(config_dir: Path, given: Path | None) -> Path | None:
+    from hub.runtime.local import PROJECT_ROOT
+
+    if given is not None:
+        return given
+    for root in (config_dir.parent, PROJECT_ROOT):
+        candidate = root / "examples" / "applications"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def _print_problems(what: str, problems: list[Any], config_dir: Path) -> None:
+    if problems:
+        print(f"{len(problems)} {what}(s) in {config_dir}:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+
+
+def _validate(config_dir: Path, require_secrets: bool, examples: Path | None = None) -> int:
+    import os
+
     from hub.config import ConfigError, load_config
 
+    # connectors look mapping files up in HUB_MAPPINGS_DIR, else beside the configuration
+    # they run with: make that the directory being validated
+    saved = os.environ.get("HUB_MAPPINGS_DIR")
+    os.environ.setdefault("HUB_MAPPINGS_DIR", str(config_dir / "mappings"))
     try:
-        config = load_config(config_dir, require_secrets=require_secrets)
+        config = load_config(
+            config_dir,
+            require_secrets=require_secrets,
+            examples_dir=_examples_dir(config_dir, examples),
+        )
     except ConfigError as exc:
-        print(f"{len(exc.problems)} problem(s) in {config_dir}:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _print_problems("problem", exc.problems, config_dir)
+        _print_problems("warning", exc.warnings, config_dir)
         return 1
+    finally:
+        if saved is None:
+            os.environ.pop("HUB_MAPPINGS_DIR", None)
+    _print_problems("warning", list(config.warnings), config_dir)
     routes = sum(len(t.routes) for t in config.tenants.values())
     print(
         f"{config_dir}: valid ({len(config.tenants)} tenants, {routes} routes, "
@@ -172,7 +224,7 @@ def _validate(config_dir: Path, require_secrets: bool) -> int:
 
 def _routes(args: argparse.Namespace) -> int:
     from hub.config import ConfigError, load_config
-    from hub.intake.explain import explain, route_table
+    from hub.intake.explain import explain, render_targets, route_table
 
     config_dir = _config_dir(None)
     try:
@@ -195,7 +247,15 @@ def _routes(args: argparse.Namespace) -> int:
             status = 1
             continue
         print(f"{path}:")
-        print(explain(raw, config).render())
+        explanation = explain(raw, config)
+        print(explanation.render())
+        if explanation.refused:
+            status = 1
+        if args.render and explanation.requests:
+            lines, target_refused = render_targets(explanation, config)
+            print("\n".join(lines))
+            if target_refused:
+                status = 1
     return status
 
 
@@ -371,7 +431,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     **dict.fromkeys(ROLE_HELP, _run_roles),
     "connector": _connector,
     "submit": lambda a: _submit(a.files, a.url, a.secret, a.portal),
-    "config": lambda a: _validate(_config_dir(a.dir), require_secrets=not a.no_secrets),
+    "config": lambda a: _validate(_config_dir(a.dir), not a.no_secrets, a.examples),
     "routes": _routes,
     "kafka": _kafka,
     "demo": _demo,

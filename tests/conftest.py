@@ -13,10 +13,13 @@ import pytest
 
 from hub.config import HubConfig, load_config
 from hub.runtime.local import PORTAL_SECRET_ENV, PROJECT_ROOT, LocalHub
+from hub.runtime.standins import referenced_env
 
 EXAMPLES = PROJECT_ROOT / "examples" / "applications"
 CONFIG_DIR = PROJECT_ROOT / "config"
 TEST_SECRETS = {portal: f"test-secret-{portal}" for portal in PORTAL_SECRET_ENV}
+# connector secrets of the shipped tenants (procedure tokens)
+CONNECTOR_SECRETS = {name: f"test-{name.lower()}" for name in sorted(referenced_env(CONFIG_DIR)[1])}
 BOOTSTRAP = "127.0.0.1:9092"
 
 
@@ -38,9 +41,11 @@ def sample() -> Callable[[str], dict[str, Any]]:
 
 @pytest.fixture
 def portal_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
-    """Portal secrets in the environment, inbox paths under ``tmp_path``."""
+    """Portal and connector secrets in the environment, inbox paths under ``tmp_path``."""
     for portal, env in PORTAL_SECRET_ENV.items():
         monkeypatch.setenv(env, TEST_SECRETS[portal])
+    for env, value in CONNECTOR_SECRETS.items():
+        monkeypatch.setenv(env, value)
     monkeypatch.setenv("HUB_VAR_DIR", str(tmp_path / "var"))
     return TEST_SECRETS
 

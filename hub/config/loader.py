@@ -43,10 +43,14 @@ class ConfigProblem:
 
 
 class ConfigError(Exception):
-    """The configuration is unusable; ``problems`` lists every problem found."""
+    """The configuration is unusable; ``problems`` lists every problem found, ``warnings``
+    what is suspicious but usable."""
 
-    def __init__(self, problems: list[ConfigProblem]) -> None:
+    def __init__(
+        self, problems: list[ConfigProblem], warnings: list[ConfigProblem] | None = None
+    ) -> None:
         self.problems = problems
+        self.warnings = warnings or []
         super().__init__("\n".join(str(p) for p in problems))
 
 
@@ -58,6 +62,8 @@ class HubConfig:
     portals: dict[str, PortalClient]
     #: every portal's active secrets: the current one first, then the next during a rotation
     portal_secrets: dict[str, tuple[SecretStr, ...]] = field(default_factory=dict)
+    #: suspicious but usable (a tenant no portal submits for, a mapping pointer no example has)
+    warnings: tuple[ConfigProblem, ...] = ()
 
     def tenant(self, tenant_id: str) -> Tenant:
         """Tenant by id (KeyError when unknown)."""
@@ -166,15 +172,18 @@ def _validation_problems(path: Path, doc: _Doc, exc: ValidationError) -> Iterato
         yield ConfigProblem(str(path), ".".join(str(p) for p in loc), msg, _line_of(doc, loc))
 
 
+Docs = dict[str, tuple[Path, _Doc]]
+
+
 def _load_tenants(
     config_dir: Path, problems: list[ConfigProblem], *, check_connectors: bool
-) -> dict[str, Tenant]:
+) -> tuple[dict[str, Tenant], Docs]:
     tenant_dir = config_dir / "tenants"
     files = sorted([*tenant_dir.glob("*.yaml"), *tenant_dir.glob("*.yml")])
     if not files:
         problems.append(ConfigProblem(str(tenant_dir), "", "no tenant files (*.yaml) found"))
     tenants: dict[str, Tenant] = {}
-    docs: dict[str, tuple[Path, _Doc]] = {}
+    docs: Docs = {}
     for path in files:
         doc = _read_yaml(path, problems)
         if doc is None:
@@ -217,9 +226,7 @@ def _load_tenants(
         tenants[tenant.id] = tenant
         docs[tenant.id] = (path, doc)
     _check_areas(tenants, docs, problems)
-    if check_connectors:
-        _check_connectors(tenants, docs, problems)
-    return tenants
+    return tenants, docs
 
 
 #: checks that need more than the configuration models (connector kinds, their options) are
@@ -229,12 +236,22 @@ TenantCheck = Callable[[Mapping[str, Tenant]], list[tuple[str, str, str]]]
 
 
 def _check_connectors(
-    tenants: dict[str, Tenant], docs: dict[str, tuple[Path, _Doc]], problems: list[ConfigProblem]
+    tenants: dict[str, Tenant],
+    docs: Docs,
+    problems: list[ConfigProblem],
+    reported: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
 ) -> None:
-    """Connector kinds installed, their options valid, routes sending what they can take."""
+    """Connector kinds installed, their options valid, routes sending what they can take;
+    mapping problems of the ``reported`` (tenant, connector) pairs are already listed."""
     checks: list[TenantCheck] = [ep.load() for ep in entry_points(group=CHECKS_GROUP)]
     for check in checks:
         for tenant_id, field_path, message in check(tenants):
+            if any(
+                (tenant_id, cid) in reported
+                and field_path.startswith(f"connectors.{cid}.options.mappings")
+                for cid in tenants[tenant_id].connectors
+            ):
+                continue
             path, doc = docs[tenant_id]
             loc = tuple(int(p) if p.isdigit() else p for p in field_path.split("."))
             problems.append(ConfigProblem(str(path), field_path, message, _line_of(doc, loc)))
@@ -341,24 +358,64 @@ def _load_portals(
     return parsed.portals, secrets
 
 
+def _unsubmittable(
+    tenants: dict[str, Tenant], docs: Docs, portals: dict[str, PortalClient]
+) -> list[ConfigProblem]:
+    """A tenant no portal may submit for gets no case: a warning naming its file."""
+    allowed = {t for client in portals.values() for t in client.tenants}
+    found = []
+    for tenant_id in sorted(set(tenants) - allowed):
+        path, doc = docs[tenant_id]
+        found.append(
+            ConfigProblem(
+                str(path),
+                "id",
+                f"no portal may submit for tenant {tenant_id!r}: add it to the tenants of a "
+                "portal in portals.yaml",
+                _line_of(doc, ("id",)),
+            )
+        )
+    return found
+
+
 def load_config(
-    config_dir: Path, *, require_secrets: bool = True, check_connectors: bool = True
+    config_dir: Path,
+    *,
+    require_secrets: bool = True,
+    check_connectors: bool = True,
+    examples_dir: Path | None = None,
 ) -> HubConfig:
     """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem.
 
     With ``require_secrets=False`` missing secrets are not problems (for tools
     that only read routes); ``check_connectors=False`` skips building the
-    connector instances (kinds, options, what routes send them).
+    connector instances (kinds, options, what routes send them) and checking
+    their mappings. ``examples_dir`` (``examples/applications``) adds warnings
+    for mapping pointers that none of a service's examples has.
     """
+    # the mapping checks build on this module (its problems, its YAML reader)
+    from hub.config.mapping_checks import check_mappings, load_examples  # noqa: PLC0415
+
     problems: list[ConfigProblem] = []
+    warnings: list[ConfigProblem] = []
     if not config_dir.is_dir():
         raise ConfigError([ConfigProblem(str(config_dir), "", "configuration directory not found")])
-    tenants = _load_tenants(config_dir, problems, check_connectors=check_connectors)
+    tenants, docs = _load_tenants(config_dir, problems, check_connectors=check_connectors)
+    if check_connectors:
+        examples = load_examples(examples_dir) if examples_dir is not None else None
+        findings = check_mappings(config_dir, tenants, docs, examples)
+        problems += findings.errors
+        warnings += findings.warnings
+        _check_connectors(tenants, docs, problems, findings.failed)
     # a tenant whose file is broken is reported there, not again as unknown in portals.yaml
     tenant_ids = {p.stem for p in (config_dir / "tenants").glob("*.y*ml")}
     portals, secrets = _load_portals(config_dir, tenant_ids, problems)
+    if portals:
+        warnings += _unsubmittable(tenants, docs, portals)
     if not require_secrets:
         problems = [p for p in problems if not p.message.startswith("secret missing")]
     if problems:
-        raise ConfigError(problems)
-    return HubConfig(tenants=tenants, portals=portals, portal_secrets=secrets)
+        raise ConfigError(problems, warnings)
+    return HubConfig(
+        tenants=tenants, portals=portals, portal_secrets=secrets, warnings=tuple(warnings)
+    )

@@ -2,21 +2,31 @@
 
 An explanation takes the path a real document takes: intake's own checks decide
 whether it would be accepted and which tenant is responsible, then the router's
-own step (:func:`hub.routing.step.route_case`) decides where it goes.
+own step (:func:`hub.routing.step.route_case`) decides where it goes. With
+:func:`render_targets` each target connector renders what it would be handed
+(``hub routes explain --render``); nothing is sent.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import io
 import json
+import zipfile
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 
 from hub.config import HubConfig
 from hub.config.tenants import Tenant
-from hub.delivery.connector import is_digital
-from hub.events.models import ApplicationSubmitted, Envelope, InvoiceReceived
+from hub.connectors.procedure_rest import render_preview
+from hub.delivery.connector import build_connector, is_digital
+from hub.delivery.documents import Document, HandoverReceipt
+from hub.delivery.errors import DeliveryError
+from hub.events.models import ApplicationSubmitted, DeliveryRequested, Envelope, InvoiceReceived
 from hub.formats.xrechnung import RulesNotFoundError, XRechnungError, XRechnungValidator
 from hub.ids import application_id, invoice_id
 from hub.intake.invoice import (
@@ -41,6 +51,14 @@ class Explanation:
     tenant: str | None = None
     rule: str | None = None
     targets: list[str] = field(default_factory=list)
+    #: what the router would request, and the bytes of the case's attachments by sha256
+    requests: list[DeliveryRequested] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        """Intake would refuse the document."""
+        return self.outcome.startswith("refused")
 
     def render(self) -> str:
         """Human-readable, one step per line."""
@@ -63,6 +81,7 @@ def _finish(
         exp.outcome = f"quarantine ({result.reason})"
         return exp
     exp.rule = result.routed.rule
+    exp.requests = list(result.requests)
     for d in result.requests:
         manual = "" if is_digital(d.connector_kind) else " [manual: media break]"
         exp.targets.append(f"{tenant.id}/{d.connector} ({d.connector_kind}){manual}")
@@ -103,6 +122,11 @@ def explain_application(raw: bytes, config: HubConfig) -> Explanation:
         if matched:
             break
     case_id = application_id(submission.portal, submission.submissionId)
+    for a in submission.attachments:
+        try:
+            exp.blobs[a.sha256] = base64.b64decode(a.contentBase64, validate=True)
+        except (binascii.Error, ValueError):
+            exp.blobs[a.sha256] = b""
     app = to_application(submission, [f"blob:sha256:{a.sha256}" for a in submission.attachments])
     envelope = Envelope(case_id=case_id, tenant=tenant.id, correlation_id=case_id)
     return _finish(exp, tenant, ApplicationSubmitted(envelope=envelope, application=app), config)
@@ -178,10 +202,80 @@ def explain_invoice(
         exp.steps.append(f"invoices -> {', '.join(tenant.invoices.to)}")
     case_id = invoice_id(header.seller_key, header.invoice_number, header.issue_date.isoformat())
     digest = document_sha256(raw)
+    exp.blobs[digest] = raw
     invoice = to_invoice(header, route.leitweg_id, digest, len(raw), f"blob:sha256:{digest}")
     envelope = Envelope(case_id=case_id, tenant=tenant.id, correlation_id=case_id)
     case = InvoiceReceived(envelope=envelope, portal="", invoice=invoice)
     return _finish(exp, tenant, case, config)
+
+
+class _NotSending:
+    """The transport of a connector built only to render (nothing may leave)."""
+
+    def send(self, document: Document, delivery_id: str) -> HandoverReceipt:
+        raise NotImplementedError("built to preview only")
+
+
+#: base64 contents longer than this are shown by their length (attachments are megabytes)
+_SHOWN_BASE64 = 120
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: f"<{len(v)} characters of base64>"
+            if k == "contentBase64" and isinstance(v, str) and len(v) > _SHOWN_BASE64
+            else _shorten(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_shorten(v) for v in value]
+    return value
+
+
+def describe_document(content: bytes) -> list[str]:
+    """A rendered document for people, its kind and size first: JSON and XML as text (long
+    base64 shortened to its length), ZIP archives as their entries and sizes, PDF and other
+    binary documents by their size only."""
+    size = f"{len(content)} bytes"
+    if content[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            entries = archive.infolist()
+        width = max((len(str(e.file_size)) for e in entries), default=1)
+        return [f"ZIP, {size}, {len(entries)} entries:"] + [
+            f"{e.file_size:>{width}}  {e.filename}" for e in entries
+        ]
+    if content[:5] == b"%PDF-":
+        return [f"PDF, {size}"]
+    stripped = content.lstrip()
+    if stripped[:1] in (b"{", b"["):
+        shown = json.dumps(_shorten(json.loads(content)), ensure_ascii=False, indent=2)
+        return [f"JSON, {size}:", *shown.splitlines()]
+    if stripped[:1] == b"<":
+        return [f"XML, {size}:", *content.decode("utf-8", errors="replace").splitlines()]
+    return [f"{size} of binary data"]
+
+
+def render_targets(exp: Explanation, config: HubConfig) -> tuple[list[str], bool]:
+    """What every target of ``exp`` would receive, as lines; and whether any would refuse it
+    (a mapping that fails, a case a connector cannot render, a connector that cannot be built)."""
+    lines: list[str] = []
+    refused = False
+    tenant = config.tenants.get(exp.tenant or "")
+    for request in exp.requests:
+        where = f"{request.envelope.tenant}/{request.connector} ({request.connector_kind})"
+        try:
+            assert tenant is not None  # requests exist only for a configured tenant
+            connector = build_connector(tenant, request.connector, transport=_NotSending())
+            content = render_preview(request, connector, exp.blobs)
+        except DeliveryError as exc:
+            refused = True
+            lines.append(f"--- {where}: would refuse it ({exc.reason}): {exc.message}")
+            continue
+        described = describe_document(content)
+        lines.append(f"--- {where}: {described[0]}")
+        lines += [f"    {line}" for line in described[1:]]
+    return lines, refused
 
 
 def explain(raw: bytes, config: HubConfig) -> Explanation:

@@ -49,6 +49,8 @@ def _config_files(config_dir: Path) -> Tree:
     tree = {"config/portals.yaml": (config_dir / "portals.yaml").read_text(encoding="utf-8")}
     for path in sorted((config_dir / "tenants").glob("*.y*ml")):
         tree[f"config/tenants/{path.name}"] = path.read_text(encoding="utf-8")
+    for path in sorted((config_dir / "mappings").glob("*.y*ml")):
+        tree[f"config/mappings/{path.name}"] = path.read_text(encoding="utf-8")
     return tree
 
 
@@ -86,6 +88,11 @@ def base_tree(
             options,
         ),
         _generator(pods.PORTALS_CONFIGMAP, ["config/portals.yaml"], options),
+        _generator(
+            pods.MAPPINGS_CONFIGMAP,
+            sorted(p for p in config if p.startswith("config/mappings/")),
+            options,
+        ),
     ]
     patches = []
     rule = monitoring_dir / PROMETHEUS_RULE if monitoring_dir else None

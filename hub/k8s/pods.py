@@ -28,6 +28,7 @@ BLOB_PVC = f"{PART_OF}-blobs"
 PORTAL_SECRET = f"{PART_OF}-portal-secrets"
 TENANTS_CONFIGMAP = f"{PART_OF}-tenants"
 PORTALS_CONFIGMAP = f"{PART_OF}-portals"
+MAPPINGS_CONFIGMAP = f"{PART_OF}-mappings"  # config/mappings/*.yaml, read by procedure connectors
 SERVICE_ACCOUNT = PART_OF
 
 
@@ -148,6 +149,7 @@ def _volumes(
         {"name": "data", "emptyDir": {"sizeLimit": "2Gi"}},
         {"name": "tenants", "configMap": {"name": TENANTS_CONFIGMAP}},
         {"name": "portals", "configMap": {"name": PORTALS_CONFIGMAP}},
+        {"name": "mappings", "configMap": {"name": MAPPINGS_CONFIGMAP}},
         {"name": "kafka-ca", "secret": {"secretName": options.cluster_ca_secret}},
     ]
     mounts: list[Manifest] = [
@@ -162,6 +164,7 @@ def _volumes(
             "subPath": "portals.yaml",
             "readOnly": True,
         },
+        {"name": "mappings", "mountPath": f"{CONFIG_DIR}/mappings", "readOnly": True},
         {"name": "kafka-ca", "mountPath": CA_DIR, "readOnly": True},
     ]
     if w.role in ("intake", "connector"):

@@ -50,6 +50,10 @@ DETAILS: dict[str, Explanation] = {
     "mapping": Explanation(
         "Daten passen nicht in das Zielformat", "the case cannot be mapped to the target format"
     ),
+    "mapping_failed": Explanation(
+        "Antragsdaten lassen sich nicht in die Felder des Fachverfahrens abbilden",
+        "the mapping cannot fill the procedure's fields from the case",
+    ),
     "attachment_missing": Explanation("eine Anlage fehlte", "an attachment could not be passed on"),
     "timeout": Explanation("keine Antwort in der Wartezeit", "no answer in time"),
     "unavailable": Explanation("nicht erreichbar", "unreachable"),
@@ -88,6 +92,7 @@ SHORT_DE: dict[str, str] = {
 
 SHORT_DETAILS_DE: dict[str, str] = {
     "mapping": "Format passt nicht",
+    "mapping_failed": "Abbildung fehlgeschlagen",
     "attachment_missing": "Anlage fehlt",
     "timeout": "Zeitüberschreitung",
     "unavailable": "nicht erreichbar",

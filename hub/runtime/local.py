@@ -23,6 +23,7 @@ import httpx
 import yaml
 
 from hub.config.portals import PortalsFile
+from hub.runtime.standins import SHIPPED, StandIn, available, referenced_env
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KAFKA_SCRIPT = PROJECT_ROOT / "scripts" / "kafka.sh"
@@ -76,13 +77,21 @@ class LocalHub:
     tracker_url: str | None = None  # where intake asks for journeys (default: this web port)
     dms: bool | None = None  # run the stand-in DMS; None: when this process runs connectors
     dms_port: int = field(default_factory=free_port)
+    #: start the shipped stand-in back offices the tenant files point at, unless their URL is
+    #: given (environment or ``extra_env``); they stop with the hub
+    standins: bool = True
     process: subprocess.Popen[bytes] | None = None
     dms_process: subprocess.Popen[bytes] | None = None
+    running_standins: dict[str, StandIn] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._secret_envs = portal_secret_envs(self.config_dir)
         if not self.portal_secrets:
             self.portal_secrets = {p: secrets.token_hex(16) for p in self._secret_envs}
+        self._reads, tokens = referenced_env(self.config_dir)
+        # connector secrets nobody set: generated, so the hub starts (stand-ins get the same)
+        given = {**os.environ, **self.extra_env}
+        self.connector_secrets = {n: secrets.token_hex(16) for n in sorted(tokens - set(given))}
 
     @property
     def intake_url(self) -> str:
@@ -141,8 +150,29 @@ class LocalHub:
             "PYTHONUNBUFFERED": "1",
         }
         env.update({self._secret_envs[p]: s for p, s in self.portal_secrets.items()})
+        env.update(self.connector_secrets)
+        for standin in self.running_standins.values():
+            env.update(standin.env())
         env.update(self.extra_env)
         return env
+
+    def _runs_connectors(self) -> bool:
+        if self.roles[0] == "run":
+            given = self.roles[self.roles.index("--roles") + 1] if "--roles" in self.roles else ""
+            return not given or "connector" in given.split(",")
+        return self.roles[0] == "connector"
+
+    def _start_standins(self) -> None:
+        if not (self.standins and self._runs_connectors()):
+            return
+        given = {**os.environ, **self.extra_env}
+        for spec in SHIPPED:
+            if spec.url_env in self._reads and spec.url_env not in given and available(spec):
+                token = given.get(spec.token_env) or self.connector_secrets.get(spec.token_env)
+                standin = StandIn(spec, self.workdir / "standins" / spec.name, free_port())
+                if token:
+                    standin.token = token
+                self.running_standins[spec.name] = standin.start()
 
     def start(self, timeout: float = 60.0) -> LocalHub:
         """Start the process and wait until what it serves is ready."""
@@ -150,6 +180,7 @@ class LocalHub:
         wants_dms = self.dms if self.dms is not None else self.runs_connectors()
         if wants_dms and STAND_IN_DMS.exists():
             self.start_dms(wait=False)  # starts beside the hub; both are awaited below
+        self._start_standins()
         name = "-".join(r.replace(",", "_").strip("-") for r in self.roles)
         try:
             with (self.workdir / f"hub-{name}.log").open("ab") as log:
@@ -237,7 +268,7 @@ class LocalHub:
         return "\n".join(logs[-1].read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self, timeout: float = 20.0) -> None:
-        """SIGTERM, then SIGKILL if it does not exit in time (the hub, then its DMS)."""
+        """SIGTERM, then SIGKILL if it does not exit in time (the hub, then its DMS); then the other stand-ins it started."""
         for process in (self.process, self.dms_process):
             if process is None or process.poll() is not None:
                 continue
@@ -247,6 +278,8 @@ class LocalHub:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for standin in self.running_standins.values():
+            standin.stop()
 
     def kill(self) -> None:
         """SIGKILL, as a crash would (its DMS too: a restart brings both back)."""

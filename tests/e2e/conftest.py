@@ -18,6 +18,8 @@ import pytest
 from hub.config import load_config
 from hub.intake.client import IntakeClient, PostResult
 from hub.runtime.local import PROJECT_ROOT, LocalHub, free_port
+from hub.runtime.standins import SHIPPED
+from hub.runtime.standins import StandIn as ProcedureStandIn
 from tests.conftest import EXAMPLES
 
 
@@ -104,12 +106,35 @@ class HubDriver:
 
 
 @pytest.fixture(scope="module")
-def running_hub(kafka_broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubDriver]:
-    """One ``hub run`` per test module (small body limit, so the 413 test stays cheap)."""
+def procedure_standins(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, ProcedureStandIn]]:
+    """The shipped partners' stand-in back offices (Gewerbe register, Standesamt), one module
+    long, by name; their ``env()`` is what the tenant files read to reach them."""
+    state = tmp_path_factory.mktemp("standins")
+    started: dict[str, ProcedureStandIn] = {}
+    try:
+        for spec in SHIPPED:
+            started[spec.name] = ProcedureStandIn(spec, state / spec.name, free_port()).start()
+        yield started
+    finally:
+        for standin in started.values():
+            standin.stop()
+
+
+@pytest.fixture(scope="module")
+def running_hub(
+    kafka_broker: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    procedure_standins: dict[str, ProcedureStandIn],
+) -> Iterator[HubDriver]:
+    """One ``hub run`` per test module (small body limit, so the 413 test stays cheap), its
+    procedure connectors at the module's stand-ins."""
+    reach = {k: v for s in procedure_standins.values() for k, v in s.env().items()}
     hub = LocalHub(
         workdir=tmp_path_factory.mktemp("hub"),
         bootstrap=kafka_broker,
-        extra_env={"HUB_MAX_BODY_BYTES": "262144"},
+        extra_env={"HUB_MAX_BODY_BYTES": "262144", **reach},
     ).start(timeout=90)
     driver = HubDriver(hub)
     try:

@@ -1,16 +1,29 @@
-"""A stand-in Fachverfahren with a REST import, for end-to-end tests.
+"""A stand-in Fachverfahren with a REST import (a generic procedure), for tests and tutorials.
 
 Behaves like a real one: ``POST /import`` takes a case as JSON, imports it once
-per ``Idempotency-Key`` (a repeat is answered ``200`` with ``duplicate: true``),
-refuses content it does not accept with ``422`` problem+json, and can be told
-to answer ``503`` or to hang. Imports are appended to ``<state>/imports.jsonl``
-so counts survive a restart of the stand-in itself.
+per ``Idempotency-Key`` (a repeat is answered ``200`` with the same reference and
+``"duplicate": true``), refuses content it does not accept with ``422``
+problem+json, and can be told to answer ``503`` or to hang. It reads no field but
+``service.leikaId`` (for ``reject_services``), ``caseId`` and ``tenant``, so it takes
+the generic case JSON of ``procedure.rest`` as well as any mapped body. Imports are
+appended to ``<state>/imports.jsonl`` so counts survive a restart of the stand-in.
 
     python -m tests.peers.fachverfahren --port 8801 --state var/fv [--token SECRET]
 
-Control: ``POST /_control {"mode": "up"|"unavailable"|"hang"|"reject",
-"reject_services": [...], "delay_seconds": 0.05}`` (``reject`` refuses every new import,
-``reject_services`` those whose ``service.leikaId`` is listed); counts: ``GET /_stats``.
+Endpoints:
+  POST /import     one case as application/json; headers: Idempotency-Key (required, else
+                   400) and, with --token, Authorization: Bearer TOKEN (else 401); answers
+                   201 {"reference": "FV-000001"} (200 with "duplicate": true for a repeat)
+                   or 422 problem+json "Pflichtangaben fuer Leistung ... unvollstaendig"
+  POST /_control   JSON {"mode": "up"|"unavailable"|"hang"|"reject", "reject_services":
+                   ["99050012104000"], "delay_seconds": 0.05}, each key optional: up
+                   imports; unavailable answers 503; hang holds requests until the mode
+                   changes; reject refuses every new import with 422; reject_services
+                   refuses only cases of those Leistungsschluessel; delay_seconds waits
+                   before answering
+  GET  /_stats     {"imports": n (one per key), "posts": n (every POST), "keys": [...],
+                   "imported": [{"key", "reference", "case", "tenant", "service", "at"}]}
+  GET  /healthz    {"status": "ok"}
 """
 
 from __future__ import annotations
@@ -122,13 +135,33 @@ def create_app(state_dir: Path, token: str | None = None) -> web.Application:
     return app
 
 
+def parser() -> argparse.ArgumentParser:
+    """Command-line options (``--help`` also lists the endpoints)."""
+    summary, _, endpoints = (__doc__ or "").partition("Endpoints:")
+    p = argparse.ArgumentParser(
+        prog="python -m tests.peers.fachverfahren",
+        description=summary.strip(),
+        epilog="endpoints:" + endpoints,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--port", type=int, required=True, help="TCP port on 127.0.0.1 to listen on")
+    p.add_argument(
+        "--state",
+        type=Path,
+        required=True,
+        help="directory for imports.jsonl (created; reused on restart)",
+    )
+    p.add_argument(
+        "--token",
+        default=None,
+        help="require 'Authorization: Bearer TOKEN' (default: no authentication)",
+    )
+    return p
+
+
 def main() -> None:
     """Run the stand-in until interrupted."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--state", type=Path, required=True)
-    p.add_argument("--token", default=None)
-    args = p.parse_args()
+    args = parser().parse_args()
     web.run_app(create_app(args.state, args.token), host="127.0.0.1", port=args.port, print=None)
 
 

@@ -2,19 +2,34 @@
 
 Behaves like a real one: ``POST /xgewerbeanzeige`` takes one message as
 ``application/xml``, checks it is well-formed XML in the XGewerbeanzeige 2.2
-namespace with the parts a register needs, and registers it once per
-``Idempotency-Key``: ``201 {"aktenzeichen": "GEW-2026-000123"}``; a repeat is
-answered ``200`` with the same Aktenzeichen and ``"duplicate": true``; content
-it refuses ``422 {"title": reason}`` (problem+json). Registrations are appended
-to ``<state>/registrations.jsonl``, so a restart keeps them.
+namespace with the parts a register needs (message UUID, reader and author,
+Gemeindeschluessel, business address town, the person's family name, gueltigAb,
+the main activity), and registers it once per ``Idempotency-Key``:
+``201 {"aktenzeichen": "GEW-2026-000123"}``; a repeat is answered ``200`` with
+the same Aktenzeichen and ``"duplicate": true``; content it refuses
+``422 {"title": reason}`` (problem+json, e.g. "Pflichtangabe fehlt: gueltigAb").
+Registrations are appended to ``<state>/registrations.jsonl`` (so a restart keeps
+them) and each message is kept as ``<state>/messages/<Aktenzeichen>.xml``.
+
+Bensheim's shipped ``gewerbe`` connector posts here: run it on the port its default
+URL names, with the token the hub sends (``BENSHEIM_GEWERBE_TOKEN``):
+
+    python -m tests.peers.gewerberegister --port 8804 --state var/gewerberegister --token "$BENSHEIM_GEWERBE_TOKEN"
 
 Endpoints:
-  POST /xgewerbeanzeige  one message (Idempotency-Key header required)
-  POST /_control         {"mode": "up"|"unavailable"|"hang"|"reject", "delay_seconds": 0.0,
-                         "retry_after": "120"}: unavailable answers 503 (with Retry-After
-                         when set), hang holds requests until the mode changes, reject
-                         refuses every new message with 422
-  GET  /_stats           {"registrations", "posts", "keys", "registered"}
+  POST /xgewerbeanzeige  one message as application/xml; headers: Idempotency-Key
+                         (required, else 400) and, with --token, Authorization: Bearer
+                         TOKEN (else 401); answers 201/200 {"aktenzeichen"}, 415 for
+                         another content type, 422 problem+json for refused content
+  POST /_control         JSON {"mode": "up"|"unavailable"|"hang"|"reject",
+                         "delay_seconds": 0.0, "retry_after": "120"}, each key optional:
+                         up takes messages; unavailable answers 503 (with Retry-After when
+                         set); hang holds requests until the mode changes; reject refuses
+                         every new message with 422 "Annahme verweigert"; delay_seconds
+                         waits before answering
+  GET  /_stats           {"registrations": n (one per key), "posts": n (every POST, repeats
+                         and refusals included), "keys": [...], "registered": [{"key",
+                         "aktenzeichen", "bytes", "at"}]}
   GET  /healthz          {"status": "ok"}
 """
 
@@ -77,6 +92,8 @@ class GewerbeRegister:
         self.unblocked.set()
         state_dir.mkdir(parents=True, exist_ok=True)
         self.log = state_dir / "registrations.jsonl"
+        self.messages = state_dir / "messages"
+        self.messages.mkdir(exist_ok=True)
         self.registrations: dict[str, dict[str, Any]] = {}
         if self.log.exists():
             for line in self.log.read_text().splitlines():
@@ -128,6 +145,7 @@ class GewerbeRegister:
             "at": time.time(),
         }
         self.registrations[key] = entry
+        (self.messages / f"{entry['aktenzeichen']}.xml").write_bytes(content)
         with self.log.open("a") as f:
             f.write(json.dumps(entry) + "\n")
         return web.json_response({"aktenzeichen": entry["aktenzeichen"]}, status=201)
@@ -180,10 +198,29 @@ def parser() -> argparse.ArgumentParser:
         epilog="endpoints:" + endpoints,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--port", type=int, required=True, help="TCP port on 127.0.0.1 to listen on")
-    p.add_argument("--state", type=Path, required=True, help="directory for registrations.jsonl")
-    p.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN'")
-    p.add_argument("--year", type=int, default=2026, help="year in the Aktenzeichen (GEW-YEAR-n)")
+    p.add_argument(
+        "--port",
+        type=int,
+        required=True,
+        help="TCP port on 127.0.0.1 to listen on (the shipped configuration expects 8804)",
+    )
+    p.add_argument(
+        "--state",
+        type=Path,
+        required=True,
+        help="directory for registrations.jsonl and messages/ (created; reused on restart)",
+    )
+    p.add_argument(
+        "--token",
+        default=None,
+        help="require 'Authorization: Bearer TOKEN' (default: no authentication)",
+    )
+    p.add_argument(
+        "--year",
+        type=int,
+        default=2026,
+        help="year in the Aktenzeichen GEW-YEAR-nnnnnn (default: %(default)s)",
+    )
     return p
 
 

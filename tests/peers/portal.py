@@ -105,12 +105,21 @@ def main() -> None:
     """Run the stand-in portal until interrupted."""
     parser = argparse.ArgumentParser(
         prog="python -m tests.peers.portal",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1")
-    parser.add_argument("--state", type=Path, required=True, help="directory for the record")
-    parser.add_argument("--secret", required=True, help="the portal's signing secret")
+    parser.add_argument("--port", type=int, required=True, help="TCP port on 127.0.0.1")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        required=True,
+        help="directory for notifications.jsonl (created; reused on restart)",
+    )
+    parser.add_argument(
+        "--secret",
+        required=True,
+        help="the portal's signing secret (the value of its HUB_PORTAL_*_SECRET)",
+    )
     args = parser.parse_args()
     portal = Portal(args.state, args.secret)
     app = web.Application()

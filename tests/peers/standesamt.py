@@ -1,19 +1,32 @@
 """A stand-in Standesamt (civil registry) with a REST/JSON import, for tests and the demo.
 
 Behaves like a real one: ``POST /auftraege`` takes one order for a certificate as
-JSON, checks the fields it needs, and takes it once per ``Idempotency-Key``:
-``201 {"auftragsnummer": "STA-2026-000001"}``; a repeat is answered ``200`` with
-the same number and ``"duplicate": true``; content it refuses
-``422 {"title": reason}`` (problem+json). Orders are appended to
-``<state>/auftraege.jsonl``, so a restart keeps them.
+JSON, checks the fields it needs (``vorgang.referenz``, ``antragsteller.familienname``
+and ``.vornamen``, ``urkunde.art`` one of GU, MGU, RA, SONST, ``urkunde.anzahl`` 1-99,
+``beurkundetePerson.familienname``, ``beurkundetePerson.geburtsdatum`` as DD.MM.YYYY),
+and takes it once per ``Idempotency-Key``: ``201 {"auftragsnummer": "STA-2026-000001"}``;
+a repeat is answered ``200`` with the same number and ``"duplicate": true``; content it
+refuses ``422 {"title": reason}`` (problem+json, e.g. "Pflichtfeld fehlt: urkunde.art").
+Orders are appended to ``<state>/auftraege.jsonl`` (so a restart keeps them) and each
+order's JSON is kept as ``<state>/orders/<Auftragsnummer>.json``.
+
+Viernheim's shipped ``standesamt`` connector posts here: run it on the port its default
+URL names, with the token the hub sends (``VIERNHEIM_STANDESAMT_TOKEN``):
+
+    python -m tests.peers.standesamt --port 8805 --state var/standesamt --token "$VIERNHEIM_STANDESAMT_TOKEN"
 
 Endpoints:
-  POST /auftraege    one order as application/json (Idempotency-Key header required)
-  POST /_control     {"mode": "up"|"unavailable"|"hang"|"reject", "delay_seconds": 0.0,
-                     "retry_after": "120"}: unavailable answers 503 (with Retry-After
-                     when set), hang holds requests until the mode changes, reject
-                     refuses every new order with 422
-  GET  /_stats       {"auftraege", "posts", "keys", "received"}
+  POST /auftraege    one order as application/json; headers: Idempotency-Key (required,
+                     else 400) and, with --token, Authorization: Bearer TOKEN (else 401);
+                     answers 201/200 {"auftragsnummer"}, 422 problem+json for refused content
+  POST /_control     JSON {"mode": "up"|"unavailable"|"hang"|"reject", "delay_seconds": 0.0,
+                     "retry_after": "120"}, each key optional: up takes orders; unavailable
+                     answers 503 (with Retry-After when set); hang holds requests until the
+                     mode changes; reject refuses every new order with 422 "Annahme
+                     verweigert"; delay_seconds waits before answering
+  GET  /_stats       {"auftraege": n (one per key), "posts": n (every POST, repeats and
+                     refusals included), "keys": [...], "received": [{"key",
+                     "auftragsnummer", "art", "anzahl", "at"}]}
   GET  /healthz      {"status": "ok"}
 """
 
@@ -75,6 +88,8 @@ class Standesamt:
         self.unblocked.set()
         state_dir.mkdir(parents=True, exist_ok=True)
         self.log = state_dir / "auftraege.jsonl"
+        self.bodies = state_dir / "orders"
+        self.bodies.mkdir(exist_ok=True)
         self.orders: dict[str, dict[str, Any]] = {}
         if self.log.exists():
             for line in self.log.read_text().splitlines():
@@ -128,6 +143,7 @@ class Standesamt:
             "at": time.time(),
         }
         self.orders[key] = entry
+        (self.bodies / f"{entry['auftragsnummer']}.json").write_text(json.dumps(body))
         with self.log.open("a") as f:
             f.write(json.dumps(entry) + "\n")
         return web.json_response({"auftragsnummer": entry["auftragsnummer"]}, status=201)
@@ -180,10 +196,29 @@ def parser() -> argparse.ArgumentParser:
         epilog="endpoints:" + endpoints,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--port", type=int, required=True, help="TCP port on 127.0.0.1 to listen on")
-    p.add_argument("--state", type=Path, required=True, help="directory for auftraege.jsonl")
-    p.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN'")
-    p.add_argument("--year", type=int, default=2026, help="year in the number (STA-YEAR-n)")
+    p.add_argument(
+        "--port",
+        type=int,
+        required=True,
+        help="TCP port on 127.0.0.1 to listen on (the shipped configuration expects 8805)",
+    )
+    p.add_argument(
+        "--state",
+        type=Path,
+        required=True,
+        help="directory for auftraege.jsonl and orders/ (created; reused on restart)",
+    )
+    p.add_argument(
+        "--token",
+        default=None,
+        help="require 'Authorization: Bearer TOKEN' (default: no authentication)",
+    )
+    p.add_argument(
+        "--year",
+        type=int,
+        default=2026,
+        help="year in the order number STA-YEAR-nnnnnn (default: %(default)s)",
+    )
     return p
 
 

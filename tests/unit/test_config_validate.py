@@ -35,7 +35,17 @@ EXPECTED = {
     "portal-for-unknown-tenant": ("portals.yaml:4", "portals.civento-hessen.tenants.2", "unknown tenant 'darmstadt'"),
     "bad-connector-option": ("tenants/bensheim.yaml:8", "connectors.dms.options.version", "'3.1.0' or '3.0.0'"),
     "invalid-yaml": ("tenants/bensheim.yaml:5", "(file)", "invalid YAML"),
+    "mapping-unknown-conversion": ("mappings/geburtsurkunde-standesamt.yaml:14", "mapping.8.convert.0", "unknown conversion 'dat'"),
+    "mapping-bad-pointer": ("tenants/viernheim.yaml:21", "connectors.standesamt.options.mappings.99027002012000.1.from", "must start with '/'"),
+    "mapping-file-missing": ("tenants/viernheim.yaml:15", "connectors.standesamt.options.mappings.99027002012000", "geburtsurkunde-standesamt-v2.yaml: cannot read"),
 }  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _mappings_beside_the_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mapping files are looked up in the configuration validated (other modules set
+    HUB_MAPPINGS_DIR to the shipped ones for their process)."""
+    monkeypatch.delenv("HUB_MAPPINGS_DIR", raising=False)
 
 
 def _broken_copy(tmp_path: Path, variant: str) -> Path:

@@ -44,7 +44,7 @@ SHIPPED = [
     (BENSHEIM, "99050012104000", "bensheim", "gewerbe-anmelden", ["gewerbe", "dms"]),
     (BENSHEIM, "99115005104000", "bensheim", "everything-else", ["dms", "clerk"]),
     (VIERNHEIM, "99027002012000", "viernheim", "geburtsurkunde", ["standesamt"]),
-    (VIERNHEIM, "99101004012000", "viernheim", "sterbeurkunde", ["standesamt"]),
+    (VIERNHEIM, "99101004012000", "viernheim", "sterbeurkunde", ["dms"]),
     (VIERNHEIM, "99102013104000", "viernheim", "hundesteuer", ["steuer", "dms"]),
     (VIERNHEIM, "99108001001000", "viernheim", "everything-else", ["dms", "clerk"]),
     (KREIS, "99012070006000", "kreis-bergstrasse", "baugenehmigung", ["bauaufsicht", "dms"]),

@@ -80,19 +80,25 @@ class MappedOptions(BaseModel):
         return load_table(self.mappings)
 
 
+MAPPING_FAILED = "mapping_failed"
+
+
 def mapped(options: MappedOptions, request: DeliveryRequested) -> dict[str, Any]:
-    """The mapped data of one case; :class:`PermanentError` (reason ``mapping``) when there
-    is no mapping for its service or the mapping fails on it."""
+    """The mapped data of one case; :class:`PermanentError` (reason ``mapping_failed``, a
+    media break ``rejected:mapping_failed``) when there is no mapping for its service or the
+    mapping fails on it. The message names the target field and the pointer, never a value."""
     app = request.application
     if app is None:
-        raise PermanentError("this connector takes applications only", reason="mapping")
+        raise PermanentError("this connector takes applications only", reason=MAPPING_FAILED)
     spec = select_mapping(options.table, app.service.leika_id)
     if spec is None:
-        raise PermanentError(f"no mapping for service {app.service.leika_id}", reason="mapping")
+        raise PermanentError(
+            f"no mapping for service {app.service.leika_id}", reason=MAPPING_FAILED
+        )
     try:
         return apply_mapping(spec, case_document(request))
     except MappingError as exc:
-        raise PermanentError(f"mapping failed: {exc}", reason="mapping") from None
+        raise PermanentError(f"mapping failed: {exc}", reason=MAPPING_FAILED) from None
 
 
 def deliver_with_reference(

@@ -19,7 +19,12 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from hub import __version__
-from hub.connectors.procedure_rest.mappings import MappedOptions, deliver_with_reference, mapped
+from hub.connectors.procedure_rest.mappings import (
+    MAPPING_FAILED,
+    MappedOptions,
+    deliver_with_reference,
+    mapped,
+)
 from hub.delivery.connector import Connector, Document
 from hub.delivery.documents import HandoverReceipt
 from hub.delivery.errors import PermanentError
@@ -55,7 +60,7 @@ def render_message(settings: ProcedureXoevSettings, request: DeliveryRequested) 
         return build_message(data, header)
     except MessageError as exc:
         raise PermanentError(
-            f"case does not fit XGewerbeanzeige: {exc}", reason="mapping"
+            f"case does not fit XGewerbeanzeige: {exc}", reason=MAPPING_FAILED
         ) from None
 
 

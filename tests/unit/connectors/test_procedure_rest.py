@@ -103,7 +103,7 @@ def test_a_service_without_mapping_is_a_permanent_mapping_error() -> None:
     with pytest.raises(PermanentError) as info:
         build(STANDESAMT).render(GEWERBE.request, GEWERBE.attachments)
 
-    assert ("mapping", "no mapping for service 99050012104000") == (
+    assert ("mapping_failed", "no mapping for service 99050012104000") == (
         info.value.reason,
         info.value.message,
     )

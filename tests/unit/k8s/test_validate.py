@@ -138,6 +138,9 @@ def test_partner_overlay_builds_what_a_base_of_the_merged_configuration_builds(
     for path in (partner / "tenants").glob("*.yaml"):
         (merged / "tenants" / path.name).write_bytes(path.read_bytes())
     (merged / "portals.yaml").write_bytes((partner / "portals.yaml").read_bytes())
+    (merged / "mappings").mkdir()
+    for path in (DEPLOY / "base" / "config" / "mappings").glob("*.yaml"):
+        (merged / "mappings" / path.name).write_bytes(path.read_bytes())
     write_tree(tmp_path / "base", base_tree(merged, monitoring_dir=DEPLOY.parent))
 
     def index(text: str) -> dict[tuple[str, str], dict[str, Any]]:
