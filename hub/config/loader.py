@@ -232,6 +232,7 @@ def _load_tenants(
 #: checks that need more than the configuration models (connector kinds, their options) are
 #: plugins of this entry-point group, so that configuration never imports the layers built on it
 CHECKS_GROUP = "hub.config_checks"
+MAPPING_CHECKS_GROUP = "hub.config_mapping_checks"
 TenantCheck = Callable[[Mapping[str, Tenant]], list[tuple[str, str, str]]]
 
 
@@ -393,20 +394,23 @@ def load_config(
     their mappings. ``examples_dir`` (``examples/applications``) adds warnings
     for mapping pointers that none of a service's examples has.
     """
-    # the mapping checks build on this module (its problems, its YAML reader)
-    from hub.config.mapping_checks import check_mappings, load_examples  # noqa: PLC0415
-
     problems: list[ConfigProblem] = []
     warnings: list[ConfigProblem] = []
     if not config_dir.is_dir():
         raise ConfigError([ConfigProblem(str(config_dir), "", "configuration directory not found")])
     tenants, docs = _load_tenants(config_dir, problems, check_connectors=check_connectors)
     if check_connectors:
-        examples = load_examples(examples_dir) if examples_dir is not None else None
-        findings = check_mappings(config_dir, tenants, docs, examples)
-        problems += findings.errors
-        warnings += findings.warnings
-        _check_connectors(tenants, docs, problems, findings.failed)
+        failed: set[tuple[str, str]] = set()
+        # the field-mapping checks need the layers built on this one (the mapping engine,
+        # intake's reading of example submissions), so they come as a plugin too
+        for ep in entry_points(group=MAPPING_CHECKS_GROUP):
+            checks = ep.load()
+            examples = checks.load_examples(examples_dir) if examples_dir is not None else None
+            findings = checks.check_mappings(config_dir, tenants, docs, examples)
+            problems += findings.errors
+            warnings += findings.warnings
+            failed |= findings.failed
+        _check_connectors(tenants, docs, problems, failed)
     # a tenant whose file is broken is reported there, not again as unknown in portals.yaml
     tenant_ids = {p.stem for p in (config_dir / "tenants").glob("*.y*ml")}
     portals, secrets = _load_portals(config_dir, tenant_ids, problems)

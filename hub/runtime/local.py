@@ -268,7 +268,7 @@ class LocalHub:
         return "\n".join(logs[-1].read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self, timeout: float = 20.0) -> None:
-        """SIGTERM, then SIGKILL if it does not exit in time (the hub, then its DMS); then the other stand-ins it started."""
+        """SIGTERM, then SIGKILL if it does not exit in time: the hub, its DMS, its stand-ins."""
         for process in (self.process, self.dms_process):
             if process is None or process.poll() is not None:
                 continue

@@ -16,8 +16,8 @@ import pytest
 from hub.cli import main
 from hub.config import ConfigError, load_config
 from hub.config.loader import _Doc
-from hub.config.mapping_checks import check_mappings, load_examples
 from hub.config.tenants import Tenant
+from hub.intake.mapping_checks import check_mappings, load_examples
 from hub.runtime.local import PROJECT_ROOT
 from tests.conftest import CONFIG_DIR, EXAMPLES
 
