@@ -100,10 +100,16 @@ def _parser() -> argparse.ArgumentParser:
         "--render also what each connector would hand over.",
     )
     r_sub = r.add_subparsers(dest="routes_command", required=True, metavar="ACTION")
-    r_sub.add_parser(
+    rl = r_sub.add_parser(
         "list",
         help="every tenant's rules as a table",
         description="Every tenant's rules as a table, in evaluation order.",
+    )
+    rl.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="table for people, json for scripts: a list of {tenant, rule, matches, to}",
     )
     e = r_sub.add_parser(
         "explain",
@@ -233,6 +239,10 @@ def _routes(args: argparse.Namespace) -> int:
         print(f"configuration invalid:\n{exc}", file=sys.stderr)
         return 2
     if args.routes_command == "list":
+        if args.format == "json":
+            keys = ("tenant", "rule", "matches", "to")
+            print(json.dumps([dict(zip(keys, r, strict=True)) for r in route_table(config)]))
+            return 0
         rows = [("tenant", "rule", "matches", "to"), *route_table(config)]
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         for row in rows:

@@ -94,9 +94,11 @@ def _folder_names(document: Document) -> list[str]:
     for i, name in enumerate((document.filename, *names)):
         if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
             # the index, not the name: file names may carry personal data
-            raise PermanentError(f"unusable name in a folder drop (entry {i})", reason="mapping")
+            raise PermanentError(
+                f"unusable name in a folder drop (entry {i})", reason="mapping_failed"
+            )
     if len(set(names)) != len(names):
-        raise PermanentError("a folder drop names one file twice", reason="mapping")
+        raise PermanentError("a folder drop names one file twice", reason="mapping_failed")
     return names
 
 

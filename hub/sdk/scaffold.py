@@ -105,7 +105,7 @@ class {class_name}(Connector):
         """The case as the back office wants it."""
         app = request.application
         if app is None:
-            raise PermanentError("{kind} takes applications only", reason="mapping")
+            raise PermanentError("{kind} takes applications only", reason="mapping_failed")
         assert isinstance(self.settings, Settings)
         payload = {{
             "system": self.settings.system_name,

@@ -158,7 +158,7 @@ def test_missing_attachment_bytes_are_a_permanent_mapping_error(hub_config: HubC
     with pytest.raises(PermanentError) as raised:
         _connector(hub_config, "bensheim").render(request, {})
 
-    assert "mapping" == raised.value.reason
+    assert "mapping_failed" == raised.value.reason
     assert "attachments[0]" in str(raised.value.detail)
 
 
@@ -170,4 +170,4 @@ def test_request_without_application_is_a_permanent_mapping_error(hub_config: Hu
             request.model_copy(update={"application": None}), {}
         )
 
-    assert "mapping" == raised.value.reason
+    assert "mapping_failed" == raised.value.reason

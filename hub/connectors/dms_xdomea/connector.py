@@ -147,7 +147,9 @@ class DmsXdomeaConnector(Connector):
             package = render_package(request, attachments, self.filing, antrag_pdf=pdf)
         except MappingError as exc:
             raise PermanentError(
-                "case cannot be rendered as xdomea", detail=str(exc), reason="mapping"
+                f"case cannot be rendered as xdomea: {exc.field}: {exc.message}",
+                detail=str(exc),
+                reason="mapping_failed",
             ) from exc
         return Document(package.filename, package.content, "application/zip")
 

@@ -94,7 +94,7 @@ class EinvoiceXRechnungConnector(Connector):
         """The three files of one delivery, and their multipart form."""
         invoice = request.invoice
         if invoice is None:
-            raise PermanentError("delivery request carries no invoice", reason="mapping")
+            raise PermanentError("delivery request carries no invoice", reason="mapping_failed")
         document = attachments.get(invoice.document.sha256)
         if document is None:
             raise PermanentError("invoice document missing", reason="attachment_missing")

@@ -85,7 +85,7 @@ class ManualMailboxConnector(Connector):
             )
         app = request.application
         if app is None:
-            raise PermanentError("delivery request carries no case", reason="mapping")
+            raise PermanentError("delivery request carries no case", reason="mapping_failed")
         files: list[tuple[str, bytes]] = []
         for i, (entry, sha) in enumerate(attachment_entries(app)):
             if sha not in attachments:

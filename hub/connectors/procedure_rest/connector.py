@@ -80,7 +80,7 @@ def render_payload(
     """The generic JSON document of one delivery, used when no mappings are configured."""
     app = request.application
     if app is None:
-        raise PermanentError("procedure.rest takes applications only", reason="mapping")
+        raise PermanentError("procedure.rest takes applications only", reason="mapping_failed")
     return {
         "caseId": request.envelope.case_id,
         "deliveryId": request.delivery_id,
@@ -132,7 +132,7 @@ class ProcedureRestConnector(Connector):
                 payload = render_payload(request, attachments, options.attachments == "inline")
         except KeyError as exc:
             raise PermanentError(
-                "attachment bytes missing", detail=str(exc), reason="mapping"
+                "attachment bytes missing", detail=str(exc), reason="mapping_failed"
             ) from exc
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
         return Document(f"{request.delivery_id}.json", body, "application/json")
