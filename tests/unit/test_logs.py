@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 import structlog
-from factories import (
+
+from hub.config import HubConfig
+from hub.logs import REDACTED, StartupNoise, configure_logging, redact_personal_data
+from tests.unit.factories import (
     EXAMPLE_STEMS,
     FakeProducer,
     body_of,
@@ -20,9 +23,6 @@ from factories import (
     personal_strings,
     signed,
 )
-
-from hub.config import HubConfig
-from hub.logs import REDACTED, StartupNoise, configure_logging, redact_personal_data
 
 
 def redact(**event: Any) -> dict[str, Any]:

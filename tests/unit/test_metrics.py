@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import body_of, intake_client, intake_deps, load_example, signed
 from prometheus_client import CollectorRegistry, generate_latest
 
 from hub.config import HubConfig
@@ -26,6 +25,7 @@ from hub.settings import HubSettings
 from hub.storage.blobs import LocalBlobStore
 from hub.tracking.agent import observe
 from hub.tracking.step import Completed
+from tests.unit.factories import body_of, intake_client, intake_deps, load_example, signed
 
 GEWERBE = "99050012104000"
 UNKNOWN_SERVICE = "99999999999999"  # 14 digits, named by no rule: Bensheim routes it by "*"

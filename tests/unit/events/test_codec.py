@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 import trustme
 from confluent_kafka.schema_registry import SchemaRegistryClient
-from factories import load_example, submitted_event
 from pydantic import SecretStr
 
 from hub.events.codec import RegistryCodec, SingleObjectCodec
 from hub.kafka.config import SettingsError
 from hub.kafka.registry import codec_from_settings, registry_config
 from hub.settings import HubSettings
+from tests.unit.factories import load_example, submitted_event
 
 USER, PASSWORD = "hub-router", "registry-Secret-42"
 

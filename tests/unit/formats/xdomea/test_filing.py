@@ -9,7 +9,6 @@ import re
 
 import pytest
 from conftest import Schemas, settings
-from factories import EXAMPLE_STEMS, load_example
 from lxml import etree
 from xdomea_cases import antrag_pdf, example_request, request_for, unzip
 
@@ -17,6 +16,7 @@ from hub.events.codec import SingleObjectCodec
 from hub.events.models import DeliveryRequested
 from hub.formats.xdomea import MappingError, Party, PrimaryDocument, render_filing
 from hub.formats.xdomea.codes import namespace
+from tests.unit.factories import EXAMPLE_STEMS, load_example
 
 UUID_NAME = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_[A-Za-z0-9._-]+$"

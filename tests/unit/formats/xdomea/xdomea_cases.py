@@ -6,10 +6,15 @@ import io
 import zipfile
 from datetime import UTC, datetime
 
-from factories import EXPECTED_TENANT, attachment_bytes, delivery_request, envelope, load_example
-
 from hub.events.models import Application, DeliveryRequested
 from hub.formats.xdomea import FilingPackage, PrimaryDocument
+from tests.unit.factories import (
+    EXPECTED_TENANT,
+    attachment_bytes,
+    delivery_request,
+    envelope,
+    load_example,
+)
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\ntrailer <<>>\n%%EOF\n"
 

@@ -5,13 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pytest
-from factories import (
-    EXAMPLE_STEMS,
-    EXPECTED_TENANT,
-    load_example,
-    personal_strings,
-    submitted_event,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +21,13 @@ from hub.events.models import (
 )
 from hub.tracking.journey import Journey, fold
 from hub.tracking.view import public_view
+from tests.unit.factories import (
+    EXAMPLE_STEMS,
+    EXPECTED_TENANT,
+    load_example,
+    personal_strings,
+    submitted_event,
+)
 
 STEM = "gewerbe-anmelden-bensheim"
 RAW = load_example(STEM)

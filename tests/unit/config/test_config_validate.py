@@ -14,7 +14,7 @@ import pytest
 from hub.cli import main
 from tests.conftest import CONFIG_DIR
 
-BROKEN = Path(__file__).parents[1] / "fixtures" / "broken-config"
+BROKEN = Path(__file__).parents[2] / "fixtures" / "broken-config"
 
 # variant -> (file, field, words of the message); a line number is expected where YAML knows it
 EXPECTED = {

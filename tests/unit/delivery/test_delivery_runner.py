@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from factories import delivery_request, directory_connector, load_example, tenant
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from hub.delivery.state import DeliveryState, DeliveryStatus
 from hub.events.models import DeliveryRequested, DeliveryResult
 from hub.intake.submission import Submission, decode_attachments
 from hub.storage.blobs import LocalBlobStore
+from tests.unit.factories import delivery_request, directory_connector, load_example, tenant
 
 EXAMPLE = "baugenehmigung-kreis-bergstrasse"  # three attachments
 

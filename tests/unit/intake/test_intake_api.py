@@ -11,18 +11,6 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientResponse
-from factories import (
-    EXAMPLE_STEMS,
-    EXPECTED_TENANT,
-    FakeProducer,
-    body_of,
-    case_id_of,
-    intake_client,
-    intake_deps,
-    load_example,
-    mutated,
-    signed,
-)
 
 from hub.config import HubConfig
 from hub.events.models import ApplicationSubmitted
@@ -36,6 +24,18 @@ from hub.signing import (
     signed_read_headers,
 )
 from hub.storage.blobs import LocalBlobStore
+from tests.unit.factories import (
+    EXAMPLE_STEMS,
+    EXPECTED_TENANT,
+    FakeProducer,
+    body_of,
+    case_id_of,
+    intake_client,
+    intake_deps,
+    load_example,
+    mutated,
+    signed,
+)
 
 STEM = "gewerbe-anmelden-bensheim"
 POST = "/v1/applications"

@@ -10,13 +10,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from factories import (
-    EXAMPLE_STEMS,
-    EXPECTED_TENANT,
-    delivery_request,
-    load_example,
-    submitted_event,
-)
 from fastavro.schema import to_parsing_canonical_form
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -44,6 +37,13 @@ from hub.events.models import (
     PlannedDelivery,
     Quarantined,
     Replayed,
+)
+from tests.unit.factories import (
+    EXAMPLE_STEMS,
+    EXPECTED_TENANT,
+    delivery_request,
+    load_example,
+    submitted_event,
 )
 
 TOPIC = "test.events"

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from factories import EXAMPLE_STEMS, application_from, attachment, load_example, mutated
 from pydantic import ValidationError
 
 from hub.events.models import ApplicantType
@@ -20,6 +19,7 @@ from hub.intake.submission import (
     decode_attachments,
     to_application,
 )
+from tests.unit.factories import EXAMPLE_STEMS, application_from, attachment, load_example, mutated
 
 PERSON = "gewerbe-anmelden-bensheim"  # person applicant, one attachment, payment
 ORGANISATION = "baugenehmigung-kreis-bergstrasse"  # organisation applicant, three attachments

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from factories import EXAMPLE_STEMS, EXPECTED_TENANT, application_from, load_example, rule, tenant
 
 from hub.config import HubConfig
 from hub.config.tenants import Tenant
 from hub.events.models import Application, Authority, PlannedDelivery
 from hub.ids import delivery_id
 from hub.routing.rules import ResponsibilityError, RoutingDecision, responsible_tenant, route
+from tests.unit.factories import (
+    EXAMPLE_STEMS,
+    EXPECTED_TENANT,
+    application_from,
+    load_example,
+    rule,
+    tenant,
+)
 
 GEWERBE = "99050012104000"
 EHRENAMT = "99000000000001"

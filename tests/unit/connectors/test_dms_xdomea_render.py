@@ -7,13 +7,6 @@ import zipfile
 from typing import Any
 
 import pytest
-from factories import (
-    EXAMPLE_STEMS,
-    EXPECTED_TENANT,
-    attachment_bytes,
-    delivery_request,
-    load_example,
-)
 from lxml import etree
 
 from hub.config import HubConfig
@@ -22,6 +15,13 @@ from hub.connectors.dms_xdomea.render import render_package
 from hub.delivery.errors import ConnectorConfigError, PermanentError
 from hub.formats.xdomea.codes import namespace
 from hub.runtime.local import PROJECT_ROOT
+from tests.unit.factories import (
+    EXAMPLE_STEMS,
+    EXPECTED_TENANT,
+    attachment_bytes,
+    delivery_request,
+    load_example,
+)
 
 XSD = PROJECT_ROOT.parent / "shared" / "standards" / "xdomea" / "xsd"
 RECIPIENT_ID = {

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from factories import CONFIG_DIR
 from pydantic import SecretStr
 
 from hub.config import ConfigError, ConfigProblem, HubConfig, load_config
 from hub.config.tenants import DirectoryTransport
 from hub.runtime.local import PORTAL_SECRET_ENV
+from tests.unit.factories import CONFIG_DIR
 
 
 @pytest.fixture
