@@ -120,7 +120,15 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # the libraries are chatty at INFO: their warnings come through, all of it at DEBUG
-    for noisy in ("faust", "mode", "aiokafka", "aiohttp.access", "httpx"):
+    for noisy in (
+        "faust",
+        "mode",
+        "aiokafka",
+        "aiohttp.access",
+        "httpx",
+        "weasyprint",
+        "fontTools",
+    ):
         library_level = (
             logging.INFO if root.level <= logging.DEBUG else max(logging.WARNING, root.level)
         )

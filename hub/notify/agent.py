@@ -37,6 +37,7 @@ from hub.delivery.state import DeliveryState, DeliveryStatus
 from hub.delivery.transports import post_classified
 from hub.events.codec import CodecError
 from hub.events.models import CaseStatusChanged, Quarantined, quarantine_record
+from hub.kafka.reader import read_topic
 from hub.kafka.streams import progressing, raw_topic, send_event
 from hub.notify.notification import Notification, notification_for
 
@@ -181,6 +182,58 @@ def add_notifier(app: faust.App, ctx: StageContext, portal: str, states: Any) ->
                 await notifier.handle(event)
 
     app.agent(raw_topic(app, notifier.topic), name=notifier.name)(agent)
+    _add_resend(app, ctx, notifier)
+
+
+RESEND_WINDOW = 2000  # newest messages per partition looked at in one round
+
+
+def _add_resend(app: faust.App, ctx: StageContext, notifier: PortalNotifier) -> None:
+    """Send notifications again that the agent never handed over.
+
+    faust can skip a message whose hand-off to the agent raced a rebalance and commit past
+    it (upstream #216/#221, the reason the tracker reconciles too): nobody would ever send
+    that notification. So every ``HUB_RECONCILE_INTERVAL_SECONDS`` the notifier looks at the
+    newest messages of its own partitions; one older than ``HUB_REDELIVER_AFTER_SECONDS``
+    whose notification is neither handed over nor dead-lettered is written to the topic
+    again (at most once per that time). The agent sends it once, by its id; a portal may
+    receive it after a later status of the same case, which ``sequence`` tells apart.
+    """
+    after = ctx.settings.redeliver_after_seconds
+    resent: dict[str, float] = {}
+    finished = (DeliveryStatus.delivered, DeliveryStatus.gave_up, DeliveryStatus.rejected)
+
+    async def resend() -> None:
+        try:
+            mine = {tp.partition for tp in app.consumer.assignment() if tp.topic == notifier.topic}
+        except Exception:  # not assigned yet: nothing of ours to look at
+            return
+        if not mine:
+            return
+        records = await asyncio.to_thread(
+            read_topic, ctx.kafka, notifier.topic, partitions=mine, last=RESEND_WINDOW
+        )
+        now = time.time()
+        for record in records:
+            if now - record.timestamp < after:
+                continue
+            try:
+                changed = ctx.codec.decode(record.value, topic=notifier.topic)
+            except CodecError:
+                continue
+            if not isinstance(changed, CaseStatusChanged):
+                continue
+            nid = changed.notification_id
+            state = notifier.states.get(nid)
+            if (state is not None and state.status in finished) or now - resent.get(nid, 0) < after:
+                continue
+            resent[nid] = now
+            await raw_topic(app, notifier.topic).send(key=record.key, value=record.value)
+            log.warning("callback.resent", case_id=changed.envelope.case_id, portal=notifier.portal)
+
+    app.timer(interval=ctx.settings.reconcile_interval_seconds, name=f"{notifier.name}.resend")(
+        resend
+    )
 
 
 def _record(state: DeliveryState, exc: DeliveryError, now: float) -> None:

@@ -124,6 +124,9 @@ FAST = {
     "HUB_RETRY_BASE_SECONDS": "0.2",
     "HUB_RETRY_MAX_SECONDS": "1",
     "HUB_SESSION_TIMEOUT_SECONDS": "6",
+    # the safety nets against messages faust skips after a rebalance, short for the test
+    "HUB_REDELIVER_AFTER_SECONDS": "8",
+    "HUB_RECONCILE_INTERVAL_SECONDS": "2",
 }
 
 
