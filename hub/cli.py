@@ -279,7 +279,8 @@ def _portal_secrets(given: str | None) -> Callable[[str], str | None]:
     def secret_of(portal: str) -> str | None:
         if given:
             return given
-        assert config is not None
+        if not (config is not None):
+            raise RuntimeError("invariant broken: config is not None")
         client = config.portals.get(portal)
         resolved = client.secret.resolve() if client else None
         if resolved is None:

@@ -31,7 +31,8 @@ class SecretRef(BaseModel):
         if self.env is not None:
             value = os.environ.get(self.env, "")
         else:
-            assert self.file is not None
+            if not (self.file is not None):
+                raise RuntimeError("invariant broken: self.file is not None")
             try:
                 value = self.file.read_text(encoding="utf-8").strip()
             except OSError:

@@ -190,7 +190,8 @@ def hmac_auth(key: SecretStr, clock: Callable[[], float] = time.time) -> Request
 def request_auth(auth: HttpAuth, secret: SecretStr) -> RequestAuth:
     """The header builder of a configured ``transport.auth``."""
     if auth.scheme == "basic":
-        assert auth.username is not None  # HttpAuth requires it for basic
+        if not (auth.username is not None):  # HttpAuth requires it for basic
+            raise RuntimeError("invariant broken: auth.username is not None")
         return basic_auth(auth.username, secret)
     if auth.scheme == "hmac":
         return hmac_auth(secret)

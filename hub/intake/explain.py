@@ -265,7 +265,8 @@ def render_targets(exp: Explanation, config: HubConfig) -> tuple[list[str], bool
     for request in exp.requests:
         where = f"{request.envelope.tenant}/{request.connector} ({request.connector_kind})"
         try:
-            assert tenant is not None  # requests exist only for a configured tenant
+            if not (tenant is not None):  # requests exist only for a configured tenant
+                raise RuntimeError("invariant broken: tenant is not None")
             connector = build_connector(tenant, request.connector, transport=_NotSending())
             content = render_preview(request, connector, exp.blobs)
         except DeliveryError as exc:

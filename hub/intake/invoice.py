@@ -219,7 +219,8 @@ def header_of(parsed: ParsedInvoice) -> InvoiceHeader:
 
     def req(bt: str) -> str:
         value = values[bt]
-        assert value is not None
+        if not (value is not None):
+            raise RuntimeError("invariant broken: value is not None")
         return value
 
     return InvoiceHeader(

@@ -261,7 +261,8 @@ async def check_invoice(
         header = header_of(parsed)
     except InvoiceError as exc:
         raise invoice_problem(exc) from None
-    assert route is not None  # a valid XRechnung has BT-10 (BR-DE-15)
+    if not (route is not None):  # a valid XRechnung has BT-10 (BR-DE-15)
+        raise RuntimeError("invariant broken: route is not None")
     return CheckedInvoice(document, header, route, report)
 
 

@@ -117,7 +117,8 @@ LAG_THRESHOLD = {"connector": "20", "router": "200", "tracker": "500", "notifier
 
 def scaled_object(w: Workload, options: RenderOptions) -> Manifest:
     """A KEDA ``ScaledObject`` on the consumer group's lag, bounded by the partitions."""
-    assert w.group is not None
+    if not (w.group is not None):
+        raise RuntimeError("invariant broken: w.group is not None")
     trigger_meta = {
         "bootstrapServers": options.bootstrap,
         "consumerGroup": w.group,

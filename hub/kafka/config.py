@@ -184,7 +184,8 @@ class KafkaConnection:
         if self.security_protocol != "PLAINTEXT":
             conf["security.protocol"] = self.security_protocol
         if self.sasl:
-            assert self.sasl_password is not None  # __post_init__ checked it
+            if not (self.sasl_password is not None):  # __post_init__ checked it
+                raise RuntimeError("invariant broken: self.sasl_password is not None")
             conf["sasl.mechanism"] = self.sasl_mechanism
             conf["sasl.username"] = self.sasl_username
             conf["sasl.password"] = self.sasl_password.get_secret_value()
@@ -259,7 +260,8 @@ class KafkaConnection:
 
         kwargs: dict[str, Any] = {"broker": f"kafka://{self.bootstrap}"}
         if self.sasl:
-            assert self.sasl_password is not None
+            if not (self.sasl_password is not None):
+                raise RuntimeError("invariant broken: self.sasl_password is not None")
             kwargs["broker_credentials"] = faust.SASLCredentials(
                 username=self.sasl_username,
                 password=self.sasl_password.get_secret_value(),

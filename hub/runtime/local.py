@@ -215,7 +215,8 @@ class LocalHub:
 
     def wait_dms(self, timeout: float = 20.0) -> None:
         """Block until the stand-in DMS answers ``/healthz``."""
-        assert self.dms_process is not None
+        if not (self.dms_process is not None):
+            raise RuntimeError("invariant broken: self.dms_process is not None")
         deadline = time.monotonic() + timeout
         while True:
             if self.dms_process.poll() is not None:

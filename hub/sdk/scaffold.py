@@ -106,7 +106,8 @@ class {class_name}(Connector):
         app = request.application
         if app is None:
             raise PermanentError("{kind} takes applications only", reason="mapping_failed")
-        assert isinstance(self.settings, Settings)
+        if not (isinstance(self.settings, Settings)):
+            raise TypeError("invariant broken: isinstance(self.settings, Settings)")
         payload = {{
             "system": self.settings.system_name,
             "caseId": request.envelope.case_id,

@@ -67,5 +67,6 @@ class SourceReader:
         if msg is None or msg.error() or msg.offset() != offset or msg.value() is None:
             return None
         value = msg.value()
-        assert value is not None
+        if not (value is not None):
+            raise RuntimeError("invariant broken: value is not None")
         return msg.key(), value

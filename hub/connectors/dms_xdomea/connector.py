@@ -117,7 +117,8 @@ class DmsXdomeaConnector(Connector):
     @property
     def options(self) -> DmsXdomeaSettings:
         """The validated options."""
-        assert isinstance(self.settings, DmsXdomeaSettings)
+        if not (isinstance(self.settings, DmsXdomeaSettings)):
+            raise TypeError("invariant broken: isinstance(self.settings, DmsXdomeaSettings)")
         return self.settings
 
     @property

@@ -48,7 +48,8 @@ def summary_of(
     """The JSON summary: the headline, ``validation`` (None when the case carries no report)
     and ``delivery`` (the ids finance quotes back)."""
     invoice = request.invoice
-    assert invoice is not None
+    if not (invoice is not None):
+        raise RuntimeError("invariant broken: invoice is not None")
     summary = summarize(document, report)
     summary.setdefault("validation", None)
     summary["delivery"] = {

@@ -71,7 +71,8 @@ class ManualMailboxConnector(Connector):
     @property
     def options(self) -> ManualMailboxSettings:
         """The validated options."""
-        assert isinstance(self.settings, ManualMailboxSettings)
+        if not (isinstance(self.settings, ManualMailboxSettings)):
+            raise TypeError("invariant broken: isinstance(self.settings, ManualMailboxSettings)")
         return self.settings
 
     def render(self, request: DeliveryRequested, attachments: Mapping[str, bytes]) -> Document:

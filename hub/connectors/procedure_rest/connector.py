@@ -95,7 +95,8 @@ def render_mapped(
 ) -> dict[str, Any]:
     """The mapped JSON document of one delivery, attachments at ``attachments_at``."""
     body = mapped(settings, request)
-    assert request.application is not None  # mapped() refuses anything else
+    if not (request.application is not None):  # mapped() refuses anything else
+        raise RuntimeError("invariant broken: request.application is not None")
     inline = settings.attachments == "inline"
     set_at(
         body,
@@ -114,7 +115,8 @@ class ProcedureRestConnector(Connector):
     @property
     def options(self) -> ProcedureRestSettings:
         """The validated options."""
-        assert isinstance(self.settings, ProcedureRestSettings)
+        if not (isinstance(self.settings, ProcedureRestSettings)):
+            raise TypeError("invariant broken: isinstance(self.settings, ProcedureRestSettings)")
         return self.settings
 
     def check_transport(self) -> None:

@@ -73,7 +73,8 @@ class ProcedureXoevConnector(Connector):
     @property
     def options(self) -> ProcedureXoevSettings:
         """The validated options."""
-        assert isinstance(self.settings, ProcedureXoevSettings)
+        if not (isinstance(self.settings, ProcedureXoevSettings)):
+            raise TypeError("invariant broken: isinstance(self.settings, ProcedureXoevSettings)")
         return self.settings
 
     def render(self, request: DeliveryRequested, attachments: Mapping[str, bytes]) -> Document:

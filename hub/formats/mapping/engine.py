@@ -48,7 +48,8 @@ def _concat(rule: FieldRule, case: Any) -> Any:
 
 
 def _each(rule: FieldRule, case: Any, target: str) -> Any:
-    assert rule.each is not None and rule.mapping is not None
+    if not (rule.each is not None and rule.mapping is not None):
+        raise RuntimeError("invariant broken: rule.each is not None and rule.mapping is not None")
     items = resolve(case, parse_pointer(rule.each))
     if _is_absent(items):
         return ABSENT

@@ -220,7 +220,8 @@ def _render_message(
 ) -> bytes:
     """The XML of the filing message for already placed primary documents."""
     app = request.application
-    assert app is not None
+    if not (app is not None):
+        raise RuntimeError("invariant broken: app is not None")
     tree = Tree(settings.version, settings.max_text_length)
     root = tree.root(message_name(FILING))
     _header(tree, root, request, settings)

@@ -35,7 +35,8 @@ def _start_worker(rules_dir: str) -> None:
 
 
 def _validate(document: bytes) -> ValidationReport:
-    assert _worker_validator is not None, "worker initializer did not run"
+    if not (_worker_validator is not None):
+        raise RuntimeError("invariant broken: worker initializer did not run")
     return _worker_validator.validate(document)
 
 

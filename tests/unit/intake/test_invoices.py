@@ -37,6 +37,7 @@ from hub.routing.leitweg import check_digits
 from hub.runtime.local import PORTAL_SECRET_ENV, PROJECT_ROOT
 from hub.runtime.worker import intake_deps as worker_deps
 from hub.settings import HubSettings
+from tests.conftest import CONNECTOR_SECRETS
 from tests.unit.factories import (
     FakeProducer,
     intake_client,
@@ -100,6 +101,8 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubConfig]:
     with pytest.MonkeyPatch.context() as patch:
         for portal, env in PORTAL_SECRET_ENV.items():
             patch.setenv(env, SECRETS[portal])
+        for env, value in CONNECTOR_SECRETS.items():
+            patch.setenv(env, value)
         patch.setenv("HUB_VAR_DIR", str(tmp_path_factory.mktemp("var")))
         yield load_config(PROJECT_ROOT / "config")
 
