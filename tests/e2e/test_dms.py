@@ -95,7 +95,12 @@ def accepting(filing_hub: HubDriver) -> Iterator[HubDriver]:
     dms(filing_hub, mode="accept")
 
 
-@pytest.mark.parametrize("stem", [p.stem for p in sample_files()])
+# every example the shipped routes file in a DMS: the Geburtsurkunde goes to the Standesamt's
+# own register (procedure.rest) only
+FILED = [p.stem for p in sample_files() if p.stem != "geburtsurkunde-viernheim"]
+
+
+@pytest.mark.parametrize("stem", FILED)
 def test_every_example_is_filed_and_completed_only_after_the_import_confirmation(
     accepting: HubDriver, stem: str
 ) -> None:
@@ -167,7 +172,7 @@ def test_a_silent_dms_gets_retries_and_the_case_completes_once_it_answers(
 
     # the package is taken and answered with a 0629 only; the hub times out and drops it again
     deadline = time.monotonic() + 30
-    while dms(driver)["silenced"] < 4:  # two dms.xdomea deliveries, each re-dropped at least once
+    while dms(driver)["silenced"] < 2:  # the dms delivery, dropped again at least once
         assert time.monotonic() < deadline, dms(driver)
         time.sleep(0.2)
     assert answer(driver, "bensheim", did, "received").exists()
@@ -179,6 +184,7 @@ def test_a_silent_dms_gets_retries_and_the_case_completes_once_it_answers(
 
     assert "completed" == view["status"], view
     attempts = {d["connector"]: d["attempts"] for d in view["deliveries"]}
-    assert attempts["dms"] >= 2 and attempts["gewerbe"] >= 2
+    assert attempts["dms"] >= 2  # the Gewerbe register (procedure.xoev) took its part at once
+    assert 1 == attempts["gewerbe"]
     assert did in dms(driver)["filedIds"]
     assert parse_confirmation(answer(driver, "bensheim", did).read_bytes()).success
