@@ -75,6 +75,8 @@ def verify(
         raise SignatureError(
             f"{PORTAL_HEADER}, {TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers are required"
         )
+    if len(timestamp) > 12:  # unix seconds have 10 digits; more would overflow the clock check
+        raise SignatureError(f"{TIMESTAMP_HEADER} must be unix seconds")
     try:
         ts = int(timestamp)
     except ValueError:

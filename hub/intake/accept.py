@@ -128,7 +128,19 @@ class Acceptor:
             received_at=event.envelope.occurred_at.isoformat(),
             content_sha256=case.fingerprint,
         )
-        await asyncio.to_thread(self.receipts.put, receipt)
+        try:
+            await asyncio.to_thread(self.receipts.put, receipt)
+        except OSError as exc:
+            # the event is on the broker: a retry produces it again under the same id, which
+            # routing and delivery take as a repeat, and then writes the receipt
+            log.warning("intake.receipt_unwritten", error=type(exc).__name__)
+            raise Problem(
+                503,
+                "broker_unavailable",
+                "The hub cannot take the submission right now",
+                "the receipt could not be written; retry later",
+                headers={"Retry-After": "30"},
+            ) from None
         label = self.metrics.service_label(case.service)  # bounded by the configuration
         self.metrics.cases_received.labels(case.kind, case.tenant, label).inc()
         log.info("intake.accepted", kind=case.kind, service=case.service, documents=len(uris))

@@ -143,6 +143,8 @@ def _authenticate(request: web.Request, payload: bytes, deps: IntakeDeps) -> str
 
 
 def _limit_problem(exc: LimitExceeded) -> Problem:
+    if exc.limit == "text":  # not a limit: JSON that names no Unicode text
+        return Problem(400, "malformed_json", "Body is not JSON", f"{exc.pointer}: {exc.detail}")
     return Problem(
         422,
         f"limit_{exc.limit}",
@@ -441,6 +443,7 @@ def create_intake_app(deps: IntakeDeps) -> web.Application:
         yield
         if own and deps.http is not None:
             await deps.http.aclose()
+            deps.http = None
 
     async def invoice_validator(_app: web.Application) -> Any:
         own = deps.validator is None

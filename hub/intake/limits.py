@@ -14,6 +14,7 @@ string length              100,000    characters, for any JSON string except ``c
                                       justification is a few thousand characters
 ``formData`` size          1 MiB      as compact JSON: forms have at most a few hundred fields
 ``formData`` values        10,000     scalars, arrays and objects together
+values in the whole body   20,000     formData plus the fixed fields and attachments
 XML nesting depth          64         UBL and CII invoices nest about 12 levels
 XML elements               500,000    an invoice with 5,000 lines has roughly 250,000 elements
 =========================  =========  ==============================================================
@@ -26,16 +27,20 @@ pointer of the first place that exceeds it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 MAX_JSON_DEPTH = 32
+MAX_JSON_VALUES = 20_000
 MAX_ATTACHMENTS = 100
 MAX_STRING_LENGTH = 100_000
 MAX_FORM_DATA_BYTES = 1024 * 1024
 MAX_FORM_DATA_VALUES = 10_000
 MAX_XML_DEPTH = 64
 MAX_XML_ELEMENTS = 500_000
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: strings allowed to be longer than MAX_STRING_LENGTH (bounded by the body size instead)
 _LONG_STRING_KEYS = frozenset({"contentBase64"})
@@ -60,6 +65,7 @@ def check_json(document: Any) -> None:
     Walks iteratively (no recursion), so a deep document costs no stack.
     """
     stack: list[tuple[Any, str, int, str | int | None]] = [(document, "", 0, None)]
+    seen = 1
     while stack:
         value, pointer, depth, key = stack.pop()
         if depth > MAX_JSON_DEPTH:
@@ -67,11 +73,16 @@ def check_json(document: Any) -> None:
                 "json_depth", pointer, f"nested deeper than {MAX_JSON_DEPTH} levels"
             )
         if isinstance(value, str):
-            if len(value) > MAX_STRING_LENGTH and key not in _LONG_STRING_KEYS:
+            _check_string(value, pointer, key)
+            continue
+        if isinstance(value, dict | list):
+            # counted before the children are taken on: a huge array costs nothing to refuse
+            seen += len(value)
+            if seen > MAX_JSON_VALUES:
                 raise LimitExceeded(
-                    "string_length", pointer, f"longer than {MAX_STRING_LENGTH} characters"
+                    "json_values", pointer or "/", f"more than {MAX_JSON_VALUES} values in all"
                 )
-        elif isinstance(value, dict):
+        if isinstance(value, dict):
             for k, v in value.items():
                 if len(k) > MAX_STRING_LENGTH:
                     detail = f"a key longer than {MAX_STRING_LENGTH} characters"
@@ -79,8 +90,18 @@ def check_json(document: Any) -> None:
                 stack.append((v, f"{pointer}/{_escape(k)}", depth + 1, k))
         elif isinstance(value, list):
             stack.extend((v, f"{pointer}/{i}", depth + 1, None) for i, v in enumerate(value))
-    if not isinstance(document, dict):
-        return
+    if isinstance(document, dict):
+        _check_sections(document)
+
+
+def _check_string(value: str, pointer: str, key: str | int | None) -> None:
+    if len(value) > MAX_STRING_LENGTH and key not in _LONG_STRING_KEYS:
+        raise LimitExceeded("string_length", pointer, f"longer than {MAX_STRING_LENGTH} characters")
+    if not value.isascii() and _LONE_SURROGATE.search(value):
+        raise LimitExceeded("text", pointer, "not valid Unicode (a lone surrogate)")
+
+
+def _check_sections(document: dict[str, Any]) -> None:
     attachments = document.get("attachments")
     if isinstance(attachments, list) and len(attachments) > MAX_ATTACHMENTS:
         raise LimitExceeded(

@@ -80,6 +80,7 @@ PROBLEM_TYPES: dict[str, dict[str, ProblemType]] = {
         ("limit_attachments", 422, "more than 100 attachments"),
         ("limit_form_data_size", 422, "formData larger than 1 MiB as JSON"),
         ("limit_form_data_values", 422, "formData with more than 10,000 values"),
+        ("limit_json_values", 422, "more than 20,000 values in the whole submission"),
         ("internal_error", 500, "an unexpected error; errorId is in the hub's log"),
         ("broker_unavailable", 503, "Kafka did not acknowledge: nothing was stored, retry"),
     ),

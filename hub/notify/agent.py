@@ -11,7 +11,9 @@ partition). The portal's agent POSTs them one at a time:
   ``X-Hub-Notification-Id``, which the portal recognises.
 * **In order per case.** A notification that fails transiently is retried (with
   backoff and jitter) before any later one of its partition is sent; only this
-  portal's partitions are paused meanwhile, other portals go on.
+  portal's partitions are paused meanwhile, other portals go on. Only a notification
+  given up (and replayed later) or sent again by the resend below can arrive after a
+  later status of its case; ``sequence`` orders them.
 * **Nothing lost.** A portal that keeps failing past its ``deadline_seconds``, or
   refuses a notification for good (4xx), gets the notification dead-lettered:
   ``hub dlq replay`` sends it again once the portal is fixed.

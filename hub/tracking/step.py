@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hub.delivery.state import DeliveryStatus
-from hub.events.models import BackOfficeReference, CaseStatusChanged, Envelope, Event
+from hub.events.models import BackOfficeReference, CaseStatus, CaseStatusChanged, Envelope, Event
 from hub.tracking.journey import Journey, Position, fold
 
 
@@ -97,7 +97,11 @@ def track(journey: Journey | None, event: Event, position: Position | None = Non
         if j.received_at is not None:
             seconds = (j.history[-1].at - j.received_at).total_seconds()
             observations.append(Latency(tenant, service, max(0.0, seconds)))
-    elif status.value == "completed" and j.first_final is not None and not j.recovered:
+    elif (
+        status is CaseStatus.completed
+        and j.first_final not in (None, CaseStatus.completed)
+        and not j.recovered
+    ):
         j.recovered = True
         observations.append(Recovered(tenant, service))
     return Tracked(j, (changed,), tuple(observations))

@@ -329,3 +329,39 @@ async def test_broker_failure_still_answers_problem(
             503,
             "broker_unavailable",
         )
+
+
+async def test_a_huge_array_is_refused_by_the_value_count_before_it_is_walked(
+    deps: IntakeDeps, client: Any, portal_env: dict[str, str]
+) -> None:
+    raw = load_example(STEM)
+    raw["formData"]["rows"] = [0] * 2_000_000  # 4 MB of body, two million values
+
+    doc = await problem(await post_raw(client, body_of(raw), portal_env), 422, "limit_json_values")
+
+    assert doc["errors"][0]["pointer"].startswith("/formData")
+
+
+async def test_a_lone_surrogate_is_malformed_json_not_a_crash(
+    client: Any, portal_env: dict[str, str]
+) -> None:
+    body = body_of(load_example(STEM)).replace(
+        b'"formData": {', b'"formData": {"x": "\\ud800", ', 1
+    )
+
+    doc = await problem(await post_raw(client, body, portal_env), 400, "malformed_json")
+
+    assert "surrogate" in doc["detail"]
+
+
+async def test_an_absurd_timestamp_is_unauthenticated_not_a_crash(client: Any) -> None:
+    headers = {
+        "Content-Type": "application/json",
+        "X-Hub-Portal": "civento-hessen",
+        "X-Hub-Timestamp": "9" * 400,
+        "X-Hub-Signature": "sha256=00",
+    }
+
+    resp = await client.post("/v1/applications", data=b"{}", headers=headers)
+
+    await problem(resp, 401, "unauthenticated")

@@ -192,3 +192,15 @@ def test_replays_after_a_give_up_recover_once_whatever_came_first(
     assert Completed("bensheim", "99050012104000", True, "gave_up") == outcomes[0]
     assert (1 if replays else 0) == sum(isinstance(o, Recovered) for o in outcomes)
     assert (CaseStatus.completed if replays else CaseStatus.media_break) == journey.status
+
+
+def test_a_completed_case_is_never_counted_as_recovered() -> None:
+    # a late failure of a delivery nobody planned, then its successful replay
+    late = [
+        ended("extra", DeliveryResult.rejected, 90),
+        ended("extra", DeliveryResult.delivered, 95),
+    ]
+
+    _, steps = run([SUBMITTED, routed("dms"), ended("dms", DeliveryResult.delivered), *late])
+
+    assert not any(isinstance(o, Recovered) for o in kpi(steps))
