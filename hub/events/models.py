@@ -179,6 +179,7 @@ class CaseRouted(Event):
     source_topic: str | None = None
     source_partition: int = -1
     source_offset: int = -1
+    portal: str = ""
 
 
 class DeliveryResult(StrEnum):

@@ -29,6 +29,7 @@ from typing import Any
 import faust
 import httpx
 import structlog
+from confluent_kafka import Consumer, TopicPartition
 
 from hub.config.portals import Callback
 from hub.context import StageContext
@@ -39,7 +40,8 @@ from hub.delivery.state import DeliveryState, DeliveryStatus
 from hub.delivery.transports import post_classified
 from hub.events.codec import CodecError
 from hub.events.models import CaseStatusChanged, Quarantined, quarantine_record
-from hub.kafka.reader import read_topic
+from hub.kafka.config import KafkaConnection
+from hub.kafka.reader import Record, read_topic
 from hub.kafka.streams import progressing, raw_topic, send_event
 from hub.notify.notification import Notification, notification_for
 
@@ -190,20 +192,45 @@ def add_notifier(app: faust.App, ctx: StageContext, portal: str, states: Any) ->
 RESEND_WINDOW = 2000  # newest messages per partition looked at in one round
 
 
+def committed_past(
+    connection: KafkaConnection, group: str, topic: str, partitions: set[int]
+) -> list[Record]:
+    """The newest messages of ``partitions`` that ``group`` has committed past (blocking).
+
+    Only these can have been skipped: one not committed yet is still ahead of the agent
+    (a backlog, or a portal being retried), not lost.
+    """
+    consumer = Consumer(connection.consumer(group), logger=connection.logger)
+    try:  # reads the group's committed offsets; never joins the group, never commits
+        wanted = [TopicPartition(topic, p) for p in sorted(partitions)]
+        committed = {tp.partition: tp.offset for tp in consumer.committed(wanted, timeout=10)}
+    finally:
+        consumer.close()
+    records = read_topic(connection, topic, partitions=partitions, last=RESEND_WINDOW)
+    return [r for r in records if r.offset < committed.get(r.partition, -1)]
+
+
 def _add_resend(app: faust.App, ctx: StageContext, notifier: PortalNotifier) -> None:
     """Send notifications again that the agent never handed over.
 
     faust can skip a message whose hand-off to the agent raced a rebalance and commit past
     it (upstream #216/#221, the reason the tracker reconciles too): nobody would ever send
     that notification. So every ``HUB_RECONCILE_INTERVAL_SECONDS`` the notifier looks at the
-    newest messages of its own partitions; one older than ``HUB_REDELIVER_AFTER_SECONDS``
-    whose notification is neither handed over nor dead-lettered is written to the topic
-    again (at most once per that time). The agent sends it once, by its id; a portal may
-    receive it after a later status of the same case, which ``sequence`` tells apart.
+    newest messages of its own partitions that its group has committed past; one older
+    than ``HUB_REDELIVER_AFTER_SECONDS`` whose notification is neither handed over nor
+    dead-lettered is written to the topic again (at most once per that time). The agent
+    sends it once, by its id; a portal may receive it after a later status of the same
+    case, which ``sequence`` tells apart.
     """
     after = ctx.settings.redeliver_after_seconds
     resent: dict[str, float] = {}
-    finished = (DeliveryStatus.delivered, DeliveryStatus.gave_up, DeliveryStatus.rejected)
+    # handed over, dead-lettered, or still being tried: none of them was skipped
+    finished = (
+        DeliveryStatus.delivered,
+        DeliveryStatus.gave_up,
+        DeliveryStatus.rejected,
+        DeliveryStatus.retrying,
+    )
 
     async def resend() -> None:
         try:
@@ -213,7 +240,7 @@ def _add_resend(app: faust.App, ctx: StageContext, notifier: PortalNotifier) -> 
         if not mine:
             return
         records = await asyncio.to_thread(
-            read_topic, ctx.kafka, notifier.topic, partitions=mine, last=RESEND_WINDOW
+            committed_past, ctx.kafka, app.conf.id, notifier.topic, mine
         )
         now = time.time()
         for record in records:

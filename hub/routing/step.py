@@ -102,5 +102,6 @@ def route_case(
         source_topic=topic or None,
         source_partition=partition,
         source_offset=offset,
+        portal=case.application.portal if isinstance(case, ApplicationSubmitted) else case.portal,
     )
     return Routed(requests, routed)

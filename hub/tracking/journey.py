@@ -174,6 +174,7 @@ def _received(
 
 def _routed(j: Journey, event: CaseRouted) -> None:
     j.routed, j.rule, j.route_reason, j.service = True, event.rule, event.reason, event.service
+    j.portal = j.portal or event.portal  # known even when the submission itself was not seen
     at = event.envelope.occurred_at
     j.routed_at = at if j.routed_at is None else max(j.routed_at, at)
     if event.source_topic:

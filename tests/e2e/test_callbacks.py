@@ -7,6 +7,7 @@ deadline gets its notifications dead-lettered, and a replay delivers each once.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import sys
@@ -18,10 +19,15 @@ from typing import Any
 
 import httpx
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 
 from hub.events.codec import SingleObjectCodec
-from hub.events.models import CaseStatusChanged
+from hub.events.models import CaseStatus, CaseStatusChanged, Envelope
+from hub.kafka.admin import ensure_topics
+from hub.kafka.config import KafkaConnection
+from hub.kafka.producer import EventProducer
 from hub.kafka.reader import read_topic
+from hub.kafka.topics import TopicSpec
 from hub.runtime.local import PROJECT_ROOT, LocalHub, free_port
 from tests.e2e.conftest import HubDriver
 
@@ -219,3 +225,53 @@ def test_portal_down_past_the_deadline_dead_letters_and_a_replay_delivers_once(
         assert [1, 2, 3, 4] == sorted(received(portal)[case])
     finally:
         driver.close()
+
+
+def test_a_notification_the_consumer_committed_past_is_found_and_sent(
+    local_hub: Callable[..., LocalHub], portal: StandInPortal, tmp_path: Path
+) -> None:
+    """What faust does after a rebalance now and then (upstream #216), done on purpose: the
+    notifier's group is committed past a notification it never handled."""
+    config = config_with_callback(tmp_path, portal.url)
+    secrets = {"civento-hessen": SECRET, "civento-standesamt": "s2", "erechnung-gateway": "s3"}
+    probe = LocalHub(workdir=tmp_path / "probe", config_dir=config, portal_secrets=secrets)
+    topic = f"{probe.topic_prefix}.callbacks.civento-hessen"
+    changed = CaseStatusChanged(
+        envelope=Envelope(case_id="case-skipped", tenant="bensheim", correlation_id="case-skipped"),
+        status=CaseStatus.received,
+        service="99050012104000",
+        portal=PORTAL,
+        sequence=1,
+    )
+    connection = KafkaConnection(probe.bootstrap)
+    ensure_topics(connection, [TopicSpec(topic, partitions=4, replication=1)])
+    producer = EventProducer(connection)
+    try:
+        asyncio.run(producer.send(topic, b"case-skipped", SingleObjectCodec().encode(changed)))
+    finally:
+        producer.close()
+    (record,) = read_topic(connection, topic)
+    group = Consumer(connection.consumer(f"hub-{probe.run_id}-notifier"))
+    group.commit(
+        offsets=[TopicPartition(topic, record.partition, record.offset + 1)], asynchronous=False
+    )
+    group.close()
+    time.sleep(3)  # older than HUB_REDELIVER_AFTER_SECONDS below
+
+    local_hub(
+        "notifier",
+        run_id=probe.run_id,
+        workdir=probe.workdir,
+        config_dir=config,
+        portal_secrets=secrets,
+        extra_env={
+            **FAST,
+            "HUB_REDELIVER_AFTER_SECONDS": "2",
+            "HUB_RECONCILE_INTERVAL_SECONDS": "1",
+        },
+    )
+
+    wait_until(lambda: bool(portal.stats()["notifications"]), 45, "the skipped notification")
+    time.sleep(3)
+    got = portal.stats()["notifications"]
+    assert [("case-skipped", 1)] == [(n["caseId"], n["sequence"]) for n in got]  # once

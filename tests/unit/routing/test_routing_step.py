@@ -73,3 +73,12 @@ def test_invoice_goes_to_the_tenants_invoice_targets(hub_config: HubConfig, tena
     assert invoices is not None
     assert invoices.to == [r.connector for r in result.requests]
     assert all(r.invoice == case.invoice for r in result.requests)
+
+
+def test_the_routing_decision_names_the_portal(hub_config: HubConfig) -> None:
+    case = submitted_event(load_example("gewerbe-anmelden-bensheim"), "bensheim")
+
+    result = route_case(case, hub_config.tenants)
+
+    assert isinstance(result, Routed)
+    assert case.application.portal == result.routed.portal

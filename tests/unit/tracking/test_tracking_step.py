@@ -204,3 +204,11 @@ def test_a_completed_case_is_never_counted_as_recovered() -> None:
     _, steps = run([SUBMITTED, routed("dms"), ended("dms", DeliveryResult.delivered), *late])
 
     assert not any(isinstance(o, Recovered) for o in kpi(steps))
+
+
+def test_the_portal_is_known_from_the_routing_decision_when_it_comes_first() -> None:
+    first = routed("dms").model_copy(update={"portal": "civento-hessen"})
+
+    _, steps = run([first, ended("dms", DeliveryResult.delivered)])
+
+    assert {"civento-hessen"} == {e.portal for s in steps for e in s.status_events}
