@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import pytest
@@ -145,31 +145,21 @@ def running_hub(
 
 
 class StandIn:
-    """The stand-in Fachverfahren (tests/peers/fachverfahren.py) as a real process."""
+    """A stand-in peer of ``tests/peers/`` as a real process (default: the Fachverfahren)."""
 
-    def __init__(self, state_dir: Path, port: int) -> None:
-        self.state_dir, self.port = state_dir, port
+    module = "tests.peers.fachverfahren"
+
+    def __init__(self, state_dir: Path, port: int, *args: str) -> None:
+        self.state_dir, self.port, self.args = state_dir, port, args
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> StandIn:
+    def start(self) -> Self:
         """Start and wait until it answers."""
-        log = (self.state_dir.parent / f"standin-{self.port}.log").open("ab")
-        with log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.peers.fachverfahren",
-                    "--port",
-                    str(self.port),
-                    "--state",
-                    str(self.state_dir),
-                ],
-                stdout=log,
-                stderr=log,
-                cwd=PROJECT_ROOT,
-            )
+        command = [sys.executable, "-m", self.module, "--port", str(self.port)]
+        command += ["--state", str(self.state_dir), *self.args]
+        with (self.state_dir.parent / f"standin-{self.port}.log").open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=log, cwd=PROJECT_ROOT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -177,7 +167,7 @@ class StandIn:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise TimeoutError("stand-in did not start")
+        raise TimeoutError(f"stand-in {self.module} did not start")
 
     def stop(self) -> None:
         """Stop it: connections are refused from now on."""

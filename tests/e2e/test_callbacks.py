@@ -15,9 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
@@ -29,7 +27,7 @@ from hub.kafka.producer import EventProducer
 from hub.kafka.reader import read_topic
 from hub.kafka.topics import TopicSpec
 from hub.runtime.local import PROJECT_ROOT, LocalHub, free_port
-from tests.e2e.conftest import HubDriver
+from tests.e2e.conftest import HubDriver, StandIn
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
@@ -38,48 +36,19 @@ PORTAL = "civento-hessen"
 SECRET = "callback-test-secret"
 
 
-class StandInPortal:
-    """tests/peers/portal.py as a real process."""
+class StandInPortal(StandIn):
+    """tests/peers/portal.py as a real process, verifying signatures with ``SECRET``."""
 
-    def __init__(self, state_dir: Path, port: int) -> None:
-        self.state_dir, self.port = state_dir, port
-        self.url = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen[bytes] | None = None
+    module = "tests.peers.portal"
 
-    def start(self) -> StandInPortal:
-        args = ["--port", str(self.port), "--state", str(self.state_dir), "--secret", SECRET]
-        with (self.state_dir.parent / f"portal-{self.port}.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.peers.portal", *args],
-                stdout=log,
-                stderr=log,
-                cwd=PROJECT_ROOT,
-            )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise TimeoutError("stand-in portal did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-    def control(self, mode: str) -> None:
-        httpx.post(f"{self.url}/_control", json={"mode": mode}, timeout=5).raise_for_status()
-
-    def stats(self) -> dict[str, Any]:
-        data: dict[str, Any] = httpx.get(f"{self.url}/_stats", timeout=5).json()
-        return data
+    def control(self, mode: str) -> None:  # type: ignore[override]
+        """Answer ``up`` (200), ``unavailable`` (503) or ``reject`` (422)."""
+        super().control(mode=mode)
 
 
 @pytest.fixture
 def portal(tmp_path: Path) -> Iterator[StandInPortal]:
-    peer = StandInPortal(tmp_path / "portal", free_port()).start()
+    peer = StandInPortal(tmp_path / "portal", free_port(), "--secret", SECRET).start()
     try:
         yield peer
     finally:
